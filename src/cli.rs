@@ -1,0 +1,88 @@
+//! Command-line definitions (clap derive), SPEC §3.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// nox: a terminal workstation for running a team of coding agents.
+#[derive(Debug, Parser)]
+#[command(name = "nox", version, about, long_about = None)]
+pub struct Cli {
+    /// Use the workspace at DIR instead of searching upwards from the current directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Theme name (default, light, solarized, or a file in $XDG_CONFIG_HOME/nox/themes/).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Keymap name (default, vim, or a file in $XDG_CONFIG_HOME/nox/keymaps/).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub keymap: Option<String>,
+    /// Log at debug level.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// What to do; without a command, open the dashboard.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create .nox/ with a commented nox.toml.
+    Init {
+        /// Directory to initialise (default: the current directory).
+        dir: Option<PathBuf>,
+    },
+    /// Manage agent definitions.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Serve a model script as a scripted Anthropic Messages endpoint on loopback.
+    #[command(name = "model-stub", hide = true)]
+    ModelStub {
+        /// The script (TOML).
+        script: PathBuf,
+        /// Port (0 picks a free one; the URL is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
+}
+
+/// `nox agent …`.
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Add an agent: nox agent add NAME [--kind K] [--cap C]... -- COMMAND [ARGS...]
+    Add(AgentAdd),
+    /// List the workspace's agents.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an agent definition.
+    Rm {
+        /// Agent name.
+        name: String,
+    },
+}
+
+/// Arguments of `nox agent add`.
+#[derive(Debug, Args)]
+pub struct AgentAdd {
+    /// Agent name: [a-z0-9][a-z0-9_-]{0,31}.
+    pub name: String,
+    /// claude or generic.
+    #[arg(long, default_value = "generic")]
+    pub kind: String,
+    /// A capability, for task routing (repeatable).
+    #[arg(long = "cap", value_name = "C")]
+    pub caps: Vec<String>,
+    /// Isolation: worktree.
+    #[arg(long, value_name = "MODE")]
+    pub isolation: Option<String>,
+    /// Restart policy: never, on-failure, always.
+    #[arg(long, value_name = "R")]
+    pub restart: Option<String>,
+    /// The program and its arguments.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}

@@ -1,0 +1,115 @@
+//! `kind = "claude"`: the Claude Code CLI. Adds `--permission-mode`, and for
+//! a `model_script` agent the offline environment of CLAUDE_CODE.md: the
+//! scripted endpoint as `ANTHROPIC_BASE_URL`, a test key, every
+//! `DISABLE_*` variable (without `DISABLE_AUTOUPDATER=1` Claude Code really
+//! runs `npm install -g` on itself), and a private `$HOME` whose
+//! `.claude.json` marks onboarding done, approves the key and trusts the cwd.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::config::Workspace;
+use crate::domain::AgentSpec;
+use crate::runtime::pty::SpawnRequest;
+use crate::runtime::stubs::StubPool;
+
+/// The API key given to scripted agents (the stub accepts any key).
+pub const SCRIPTED_API_KEY: &str = "sk-ant-nox-scripted-endpoint-0000000000";
+
+/// Adds Claude Code's arguments and, with a model script, its offline setup.
+pub async fn apply(
+    spec: &AgentSpec,
+    ws: &Workspace,
+    req: &mut SpawnRequest,
+    stubs: &StubPool,
+) -> std::io::Result<()> {
+    let mut args = vec![
+        "--permission-mode".to_string(),
+        spec.permission_mode.as_arg().to_string(),
+    ];
+    args.append(&mut req.args);
+    req.args = args;
+    let Some(script) = &spec.model_script else {
+        return Ok(());
+    };
+    let url = stubs.url_for(script).await?;
+    let home = ws.run_dir(&spec.name).join("home");
+    write_claude_json(&home, &spec.cwd)?;
+    for (k, v) in [
+        ("ANTHROPIC_BASE_URL", url.as_str()),
+        ("ANTHROPIC_API_KEY", SCRIPTED_API_KEY),
+        ("DISABLE_AUTOUPDATER", "1"),
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+        ("DISABLE_TELEMETRY", "1"),
+        ("CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL", "1"),
+        ("HOME", &home.to_string_lossy()),
+    ] {
+        req.env.push((k.into(), v.into()));
+    }
+    req.env_remove.extend([
+        "ANTHROPIC_AUTH_TOKEN".to_string(),
+        "CLAUDE_CONFIG_DIR".to_string(),
+    ]);
+    Ok(())
+}
+
+/// Writes (merging into any existing file) `<home>/.claude.json` as
+/// CLAUDE_CODE.md "Environment for an offline agent" describes.
+pub fn write_claude_json(home: &Path, cwd: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(home)?;
+    let path = home.join(".claude.json");
+    let mut doc: Value = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let key_tail: String = {
+        let chars: Vec<char> = SCRIPTED_API_KEY.chars().collect();
+        chars[chars.len().saturating_sub(20)..].iter().collect()
+    };
+    doc["hasCompletedOnboarding"] = json!(true);
+    if doc.get("theme").is_none() {
+        doc["theme"] = json!("dark");
+    }
+    doc["customApiKeyResponses"] = json!({"approved": [key_tail], "rejected": []});
+    if !doc.get("projects").is_some_and(Value::is_object) {
+        doc["projects"] = json!({});
+    }
+    let project = &mut doc["projects"][cwd.to_string_lossy().as_ref()];
+    if !project.is_object() {
+        *project = json!({});
+    }
+    project["hasTrustDialogAccepted"] = json!(true);
+    if project.get("allowedTools").is_none() {
+        project["allowedTools"] = json!([]);
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claude_json_approves_key_tail_and_trusts_cwd() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            tmp.path().join(".claude.json"),
+            r#"{"numStartups": 3, "theme": "light"}"#,
+        )
+        .expect("w");
+        write_claude_json(tmp.path(), Path::new("/work/proj")).expect("write");
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(tmp.path().join(".claude.json")).expect("r"))
+                .expect("json");
+        assert_eq!(v["numStartups"], 3);
+        assert_eq!(v["theme"], "light");
+        let approved = v["customApiKeyResponses"]["approved"][0]
+            .as_str()
+            .expect("key");
+        assert_eq!(approved.len(), 20);
+        assert!(SCRIPTED_API_KEY.ends_with(approved));
+        assert_eq!(v["projects"]["/work/proj"]["hasTrustDialogAccepted"], true);
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure domain types and rules: agent definitions, statuses, restart policy and backoff.
+//! Nothing here touches tokio, ratatui, PTYs or the filesystem.
+
+pub mod agent;
+pub mod restart;
+pub mod status;
+
+pub use agent::{AgentKind, AgentSpec, Isolation, PermissionMode, RestartPolicy};
+pub use restart::{RestartDecision, RestartTracker};
+pub use status::AgentStatus;

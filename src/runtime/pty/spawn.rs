@@ -1,0 +1,323 @@
+//! Spawning an agent in a PTY. Every child is started from one dedicated
+//! spawner thread that lives as long as nox, through a tiny re-exec of nox
+//! (`nox __pty-exec PROGRAM ARGS…`) that asks the kernel for a parent-death
+//! signal (`prctl(PR_SET_PDEATHSIG, SIGKILL)`, see prctl(2)) and then execs
+//! the agent: so no agent outlives nox, even when nox is killed with SIGKILL.
+//! The signal fires when the *thread* that forked the child exits, which is
+//! why forking happens only on the spawner thread.
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// Argument that makes `nox` act as the pre-exec helper.
+pub const PTY_EXEC_ARG: &str = "__pty-exec";
+/// Environment variable carrying nox's pid to the helper.
+pub const PARENT_PID_ENV: &str = "NOX_PTY_PARENT_PID";
+
+/// What to run: an already resolved program, arguments, cwd, environment, size.
+#[derive(Debug, Clone)]
+pub struct SpawnRequest {
+    /// Absolute path of the program (see [`resolve_program`]).
+    pub program: PathBuf,
+    /// Arguments after the program.
+    pub args: Vec<String>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// Variables to set over nox's environment.
+    pub env: Vec<(String, String)>,
+    /// Variables to remove from nox's environment.
+    pub env_remove: Vec<String>,
+    /// PTY rows.
+    pub rows: u16,
+    /// PTY columns.
+    pub cols: u16,
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExitInfo {
+    /// Exit code (1 when killed by a signal, as portable-pty reports it).
+    pub code: u32,
+    /// Signal description ("Killed", "Terminated") when killed by a signal.
+    pub signal: Option<String>,
+}
+
+impl ExitInfo {
+    /// Exit code 0 and no signal.
+    pub fn success(&self) -> bool {
+        self.code == 0 && self.signal.is_none()
+    }
+}
+
+impl std::fmt::Display for ExitInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.signal {
+            Some(s) => write!(f, "killed by signal ({s})"),
+            None => write!(f, "exit code {}", self.code),
+        }
+    }
+}
+
+/// Resizes the PTY of a running process.
+pub trait Resize: Send {
+    /// Sets the window size (TIOCSWINSZ); the kernel sends SIGWINCH.
+    fn resize(&self, rows: u16, cols: u16) -> io::Result<()>;
+}
+
+impl Resize for Box<dyn MasterPty + Send> {
+    fn resize(&self, rows: u16, cols: u16) -> io::Result<()> {
+        MasterPty::resize(
+            self.as_ref(),
+            PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            },
+        )
+        .map_err(io::Error::other)
+    }
+}
+
+/// A running process in a PTY: its output, input, size control, pid and exit.
+pub struct PtyProcess {
+    /// The PTY master's output side.
+    pub reader: Box<dyn Read + Send>,
+    /// The PTY master's input side.
+    pub writer: Box<dyn Write + Send>,
+    /// Window size control.
+    pub resizer: Box<dyn Resize>,
+    /// Process id (= process group id: the child is a session leader).
+    pub pid: Option<u32>,
+    /// Blocks until the process ends.
+    pub wait: Box<dyn FnOnce() -> ExitInfo + Send>,
+}
+
+/// The seam between the runtime and real PTYs (zellij's `ServerOsApi` shape).
+pub trait PtyBackend: Send + Sync {
+    /// Starts `req`; an error carries the OS error (e.g. ENOENT).
+    fn spawn(&self, req: SpawnRequest) -> io::Result<PtyProcess>;
+}
+
+type Job = (SpawnRequest, mpsc::Sender<io::Result<PtyProcess>>);
+
+/// Real PTYs (portable-pty), forked from one long-lived spawner thread.
+pub struct NativePty {
+    jobs: std::sync::Mutex<mpsc::Sender<Job>>,
+}
+
+impl NativePty {
+    /// Starts the spawner thread. `helper` is the nox binary used as the
+    /// pre-exec helper; `None` execs agents directly (no parent-death signal).
+    pub fn new(helper: Option<PathBuf>) -> io::Result<Self> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("nox-spawner".into())
+            .spawn(move || {
+                for (req, reply) in rx {
+                    let _ = reply.send(spawn_native(&req, helper.as_deref()));
+                }
+            })?;
+        Ok(Self {
+            jobs: std::sync::Mutex::new(tx),
+        })
+    }
+}
+
+impl PtyBackend for NativePty {
+    fn spawn(&self, req: SpawnRequest) -> io::Result<PtyProcess> {
+        let (tx, rx) = mpsc::channel();
+        self.jobs
+            .lock()
+            .map_err(|_| io::Error::other("spawner lock poisoned"))?
+            .send((req, tx))
+            .map_err(|_| io::Error::other("spawner thread is gone"))?;
+        rx.recv()
+            .map_err(|_| io::Error::other("spawner thread is gone"))?
+    }
+}
+
+fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProcess> {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: req.rows.max(1),
+            cols: req.cols.max(1),
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .map_err(io::Error::other)?;
+    let mut cmd = match helper {
+        Some(h) => {
+            let mut c = CommandBuilder::new(h);
+            c.arg(PTY_EXEC_ARG);
+            c.arg(&req.program);
+            c.env(PARENT_PID_ENV, std::process::id().to_string());
+            c
+        }
+        None => CommandBuilder::new(&req.program),
+    };
+    cmd.args(&req.args);
+    cmd.cwd(&req.cwd);
+    for k in &req.env_remove {
+        cmd.env_remove(k);
+    }
+    for (k, v) in &req.env {
+        cmd.env(k, v);
+    }
+    let mut child = pair
+        .slave
+        .spawn_command(cmd)
+        .map_err(|e| match e.downcast::<io::Error>() {
+            Ok(io) => io,
+            Err(other) => io::Error::other(other.to_string()),
+        })?;
+    drop(pair.slave);
+    let pid = child.process_id();
+    let reader = pair.master.try_clone_reader().map_err(io::Error::other)?;
+    let writer = pair.master.take_writer().map_err(io::Error::other)?;
+    Ok(PtyProcess {
+        reader,
+        writer,
+        resizer: Box::new(pair.master),
+        pid,
+        wait: Box::new(move || match child.wait() {
+            Ok(s) => ExitInfo {
+                code: s.exit_code(),
+                signal: s.signal().map(str::to_string),
+            },
+            Err(e) => ExitInfo {
+                code: 1,
+                signal: Some(format!("wait failed: {e}")),
+            },
+        }),
+    })
+}
+
+/// Resolves `program` as execvp(3) would: a name with `/` relative to `cwd`,
+/// else the first executable match on `path` (or nox's `PATH`). Errors are
+/// the OS errors execvp would give: ENOENT, EACCES.
+pub fn resolve_program(program: &str, cwd: &Path, path: Option<&str>) -> io::Result<PathBuf> {
+    let executable =
+        |p: &Path| p.is_file() && nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok();
+    if program.is_empty() {
+        return Err(io::Error::from_raw_os_error(libc::ENOENT));
+    }
+    if program.contains('/') {
+        let p = cwd.join(program);
+        if !p.exists() {
+            return Err(io::Error::from_raw_os_error(libc::ENOENT));
+        }
+        return if executable(&p) {
+            Ok(p)
+        } else {
+            Err(io::Error::from_raw_os_error(libc::EACCES))
+        };
+    }
+    let path_var: OsString = path
+        .map(OsString::from)
+        .or_else(|| std::env::var_os("PATH"))
+        .unwrap_or_default();
+    let mut denied = false;
+    for dir in std::env::split_paths(&path_var) {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let p = cwd.join(dir).join(program);
+        if executable(&p) {
+            return Ok(p);
+        }
+        denied |= p.is_file();
+    }
+    Err(io::Error::from_raw_os_error(if denied {
+        libc::EACCES
+    } else {
+        libc::ENOENT
+    }))
+}
+
+/// The `nox __pty-exec PROGRAM ARGS…` helper: set the parent-death signal,
+/// make sure the parent did not die in between, then exec. Returns only on
+/// failure, with the exit code to use (127, as shells do for exec failures).
+pub fn pty_exec_main(args: &[OsString]) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let Some((program, rest)) = args.split_first() else {
+        eprintln!("nox {PTY_EXEC_ARG}: missing program");
+        return 127;
+    };
+    let parent: Option<i32> = std::env::var(PARENT_PID_ENV)
+        .ok()
+        .and_then(|p| p.parse().ok());
+    // SAFETY-free: nix wraps prctl(2).
+    if let Err(e) = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL) {
+        eprintln!("nox: prctl(PR_SET_PDEATHSIG): {e}");
+    }
+    if let Some(ppid) = parent
+        && nix::unistd::getppid().as_raw() != ppid
+    {
+        return 127;
+    }
+    let err = std::process::Command::new(program)
+        .args(rest)
+        .env_remove(PARENT_PID_ENV)
+        .exec();
+    eprintln!("nox: cannot run {}: {err}", program.to_string_lossy());
+    127
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_like_execvp() {
+        let sh = resolve_program("sh", Path::new("/"), None).expect("sh on PATH");
+        assert!(sh.is_absolute());
+        let e = resolve_program("definitely-not-a-program-nox", Path::new("/"), None)
+            .expect_err("missing");
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::write(tmp.path().join("plain"), "x").expect("w");
+        let e = resolve_program("./plain", tmp.path(), None).expect_err("not executable");
+        assert_eq!(e.raw_os_error(), Some(libc::EACCES));
+        let e = resolve_program(
+            "plain",
+            Path::new("/"),
+            Some(tmp.path().to_str().expect("utf8")),
+        )
+        .expect_err("x");
+        assert_eq!(e.raw_os_error(), Some(libc::EACCES));
+    }
+
+    #[test]
+    fn spawns_a_real_process_and_reports_exit() {
+        let pty = NativePty::new(None).expect("spawner");
+        let mut p = pty
+            .spawn(SpawnRequest {
+                program: resolve_program("sh", Path::new("/"), None).expect("sh"),
+                args: vec!["-c".into(), "stty size; exit 3".into()],
+                cwd: "/".into(),
+                env: vec![],
+                env_remove: vec![],
+                rows: 7,
+                cols: 33,
+            })
+            .expect("spawn");
+        let mut out = Vec::new();
+        let _ = p.reader.read_to_end(&mut out);
+        assert!(String::from_utf8_lossy(&out).contains("7 33"), "{out:?}");
+        let exit = (p.wait)();
+        assert_eq!(
+            exit,
+            ExitInfo {
+                code: 3,
+                signal: None
+            }
+        );
+    }
+}
