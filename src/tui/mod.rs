@@ -1,5 +1,12 @@
 //! The dashboard face: terminal setup, the `Action` vocabulary, app state and
-//! its pure update, layout, and one render module per pane.
+//! its update, layout, scrollback, dialogs, one render module per pane, and
+//! the event loop.
 
 pub mod action;
+pub mod app;
+pub mod dialog;
+pub mod layout;
+pub mod panes;
 pub mod run;
+pub mod scroll;
+pub mod terminal;

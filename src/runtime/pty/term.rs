@@ -136,7 +136,8 @@ impl Term {
         if bytes.is_empty() {
             return true;
         }
-        self.last_input_ms.store(self.now_ms(), Ordering::Relaxed);
+        self.last_input_ms
+            .store(self.now_ms() + 1, Ordering::Relaxed);
         lock(&self.input)
             .as_ref()
             .is_some_and(|tx| tx.send(bytes.to_vec()).is_ok())
@@ -177,7 +178,8 @@ impl Term {
         self.bytes_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         self.last_output_ms.store(now, Ordering::Relaxed);
-        let echo = now.saturating_sub(self.last_input_ms.load(Ordering::Relaxed)) < ECHO_WINDOW_MS;
+        let last_input = self.last_input_ms.load(Ordering::Relaxed);
+        let echo = last_input > 0 && (now + 1).saturating_sub(last_input) < ECHO_WINDOW_MS;
         if !echo && self.quiet.swap(false, Ordering::SeqCst) {
             self.activity.notify_one();
         }
@@ -234,8 +236,22 @@ impl Term {
         f(&mut lock(&self.parser))
     }
 
+    /// Feeds bytes as if the current session had printed them (tests and
+    /// recorded-stream replays).
+    pub fn ingest_for_test(&self, bytes: &[u8]) {
+        self.ingest(self.session.load(Ordering::SeqCst), bytes);
+    }
+
     /// The screen's text, rows trimmed (for tests, the API and searching).
     pub fn contents(&self) -> String {
         self.with_parser(|p| p.screen().contents())
+    }
+}
+
+impl std::fmt::Debug for Term {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Term")
+            .field("size", &self.size())
+            .finish_non_exhaustive()
     }
 }

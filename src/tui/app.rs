@@ -1,0 +1,571 @@
+//! Dashboard state and its update: key, paste, mouse and runtime events in,
+//! [`Effect`]s out. The loop ([`super::run`]) carries effects out; render
+//! functions only read this state.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use tracing::Level;
+
+use super::action::Action;
+use super::dialog::{DialogOutcome, NewAgentDialog};
+use super::layout::{Layout, Pane};
+use super::scroll::ScrollState;
+use crate::config::edit::NewAgent;
+use crate::config::keymap::{KeyChord, Keymap};
+use crate::domain::AgentStatus;
+use crate::runtime::AgentView;
+use crate::runtime::pty::Term;
+use crate::runtime::pty::keys::{FOCUS_IN, FOCUS_OUT, encode_key, encode_mouse, encode_paste};
+
+/// Something the loop must do for the state.
+#[derive(Debug)]
+pub enum Effect {
+    /// Write bytes to an agent's PTY.
+    Write(Arc<Term>, Vec<u8>),
+    /// Start an agent.
+    Start(String),
+    /// Stop an agent.
+    Stop(String),
+    /// Restart an agent.
+    Restart(String),
+    /// Add an agent to nox.toml and the runtime.
+    AddAgent(NewAgent),
+    /// The layout changed: resize the PTYs.
+    Relayout,
+}
+
+/// A modal layer over the panes.
+#[derive(Debug, Default)]
+pub enum Overlay {
+    /// None.
+    #[default]
+    None,
+    /// Help (scroll offset).
+    Help(u16),
+    /// The agent picker: filter text and selected row.
+    Picker(String, usize),
+    /// The new-agent dialog.
+    NewAgent(Box<NewAgentDialog>),
+    /// A yes/no question.
+    Confirm(Confirm),
+}
+
+/// What a confirmation is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    /// Stop this agent.
+    Stop(String),
+    /// Quit while agents are busy.
+    Quit,
+}
+
+/// The dashboard's state.
+pub struct App {
+    /// Agents in definition order.
+    pub agents: Vec<AgentView>,
+    /// Index of the selected agent.
+    pub selected: usize,
+    /// The focused pane.
+    pub focus: Pane,
+    /// Whether the focused pane is zoomed.
+    pub zoom: bool,
+    /// The prefix key was pressed; the next key is a command.
+    pub prefix_armed: bool,
+    /// The modal layer.
+    pub overlay: Overlay,
+    /// Scrollback mode on the Terminal pane.
+    pub scroll: Option<ScrollState>,
+    /// The Logs pane shows this level and more severe.
+    pub log_level: Level,
+    /// A message for the status line, until the next key.
+    pub toast: Option<String>,
+    /// The user confirmed quitting.
+    pub quit: bool,
+    /// Workspace name for the status line.
+    pub workspace: String,
+    /// The active keymap.
+    pub keymap: Keymap,
+    /// Current layout (set by the loop before each update and draw).
+    pub layout: Layout,
+    /// Select this agent when it appears (added through the dialog).
+    pub pending_select: Option<String>,
+    /// The outer terminal has focus.
+    pub outer_focused: bool,
+}
+
+impl App {
+    /// A fresh dashboard: focus on the Terminal of the first agent.
+    pub fn new(workspace: String, keymap: Keymap, agents: Vec<AgentView>) -> Self {
+        Self {
+            agents,
+            selected: 0,
+            focus: Pane::Terminal,
+            zoom: false,
+            prefix_armed: false,
+            overlay: Overlay::None,
+            scroll: None,
+            log_level: Level::INFO,
+            toast: None,
+            quit: false,
+            workspace,
+            keymap,
+            layout: Layout::default(),
+            pending_select: None,
+            outer_focused: true,
+        }
+    }
+
+    /// The selected agent.
+    pub fn current(&self) -> Option<&AgentView> {
+        self.agents.get(self.selected)
+    }
+
+    /// Applies a runtime snapshot of one agent.
+    pub fn on_agent(&mut self, view: AgentView) {
+        match self
+            .agents
+            .iter_mut()
+            .find(|a| a.spec.name == view.spec.name)
+        {
+            Some(slot) => *slot = view,
+            None => {
+                let name = view.spec.name.clone();
+                self.agents.push(view);
+                if self.pending_select.as_deref() == Some(name.as_str()) {
+                    self.pending_select = None;
+                    self.selected = self.agents.len() - 1;
+                    self.focus = Pane::Terminal;
+                }
+            }
+        }
+    }
+
+    /// Applies the removal of an agent.
+    pub fn on_agent_removed(&mut self, name: &str) {
+        self.agents.retain(|a| a.spec.name != name);
+        self.selected = self.selected.min(self.agents.len().saturating_sub(1));
+    }
+
+    fn terminal_focused(&self) -> bool {
+        self.focus == Pane::Terminal && matches!(self.overlay, Overlay::None)
+    }
+
+    fn focus_bytes(&self, bytes: &'static [u8], fx: &mut Vec<Effect>) {
+        if let Some(a) = self.current()
+            && a.term.with_parser(|p| p.callbacks().focus_events)
+        {
+            fx.push(Effect::Write(Arc::clone(&a.term), bytes.to_vec()));
+        }
+    }
+
+    /// Moves the selection, sending focus out/in to agents that asked for it.
+    fn select(&mut self, idx: usize, fx: &mut Vec<Effect>) {
+        if idx >= self.agents.len() || idx == self.selected {
+            return;
+        }
+        let terminal = self.terminal_focused();
+        if terminal {
+            self.focus_bytes(FOCUS_OUT, fx);
+        }
+        self.leave_scroll();
+        self.selected = idx;
+        if terminal {
+            self.focus_bytes(FOCUS_IN, fx);
+        }
+    }
+
+    fn set_focus(&mut self, pane: Pane, fx: &mut Vec<Effect>) {
+        if pane == self.focus {
+            return;
+        }
+        if self.focus == Pane::Terminal {
+            self.focus_bytes(FOCUS_OUT, fx);
+        } else if pane == Pane::Terminal {
+            self.focus_bytes(FOCUS_IN, fx);
+        }
+        self.focus = pane;
+        if self.zoom {
+            fx.push(Effect::Relayout);
+        }
+    }
+
+    fn leave_scroll(&mut self) {
+        if self.scroll.take().is_some()
+            && let Some(a) = self.current()
+        {
+            a.term.with_parser(|p| p.screen_mut().set_scrollback(0));
+            a.term.mark_dirty();
+        }
+    }
+
+    /// Handles a key press.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if key.kind == KeyEventKind::Release {
+            return fx;
+        }
+        self.toast = None;
+        if !matches!(self.overlay, Overlay::None) {
+            self.overlay_key(key, &mut fx);
+            return fx;
+        }
+        let chord = KeyChord::from_event(&key);
+        if self.prefix_armed {
+            self.prefix_armed = false;
+            if let Some(action) = chord.and_then(|c| self.keymap.prefix_keys.get(&c).copied()) {
+                if action == Action::SendPrefix {
+                    if let Some(a) = self.current() {
+                        let bytes = encode_key(&key, false);
+                        fx.push(Effect::Write(Arc::clone(&a.term), bytes));
+                    }
+                } else {
+                    self.apply(action, &mut fx);
+                }
+            }
+            return fx;
+        }
+        if chord == Some(self.keymap.prefix) {
+            self.prefix_armed = true;
+            return fx;
+        }
+        if self.focus == Pane::Terminal && self.scroll.is_some() {
+            self.scroll_key(key, &mut fx);
+            return fx;
+        }
+        match self.focus {
+            Pane::Terminal => {
+                if let Some(a) = self.current() {
+                    let app_cursor = a.term.with_parser(|p| p.screen().application_cursor());
+                    let bytes = encode_key(&key, app_cursor);
+                    if !bytes.is_empty() {
+                        fx.push(Effect::Write(Arc::clone(&a.term), bytes));
+                    }
+                }
+            }
+            _ => {
+                if let Some(action) = chord.and_then(|c| self.keymap.panes.get(&c).copied()) {
+                    self.apply(action, &mut fx);
+                } else if key.code == KeyCode::Esc {
+                    self.set_focus(Pane::Terminal, &mut fx);
+                }
+            }
+        }
+        fx
+    }
+
+    /// Performs a keymap action.
+    pub fn apply(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        let n = self.agents.len();
+        if let Some(i) = action.agent_index() {
+            self.select(i, fx);
+            return;
+        }
+        let name = self.current().map(|a| a.spec.name.clone());
+        match action {
+            Action::NextAgent if n > 0 => self.select((self.selected + 1) % n, fx),
+            Action::PrevAgent if n > 0 => self.select((self.selected + n - 1) % n, fx),
+            Action::AgentPicker => self.overlay = Overlay::Picker(String::new(), self.selected),
+            Action::FocusLeft | Action::FocusRight | Action::FocusUp | Action::FocusDown => {
+                let (dx, dy) = match action {
+                    Action::FocusLeft => (-1, 0),
+                    Action::FocusRight => (1, 0),
+                    Action::FocusUp => (0, -1),
+                    _ => (0, 1),
+                };
+                if let Some(p) = self.layout.neighbour(self.focus, dx, dy) {
+                    self.set_focus(p, fx);
+                }
+            }
+            Action::Zoom => {
+                self.zoom = !self.zoom;
+                fx.push(Effect::Relayout);
+            }
+            Action::Scrollback => {
+                if let Some(a) = self.current() {
+                    let alt = a.term.with_parser(|p| p.screen().alternate_screen());
+                    if alt {
+                        self.toast = Some("no scrollback on the alternate screen: the app keeps its own history (use the mouse wheel)".into());
+                    } else {
+                        self.set_focus(Pane::Terminal, fx);
+                        self.scroll = Some(ScrollState::default());
+                    }
+                }
+            }
+            Action::NewAgent => self.overlay = Overlay::NewAgent(Box::default()),
+            Action::RestartAgent => fx.extend(name.map(Effect::Restart)),
+            Action::StartAgent => fx.extend(name.map(Effect::Start)),
+            Action::StopAgent => {
+                if let Some(n) = name {
+                    self.overlay = Overlay::Confirm(Confirm::Stop(n));
+                }
+            }
+            Action::Help => self.overlay = Overlay::Help(0),
+            Action::Quit => {
+                if self
+                    .agents
+                    .iter()
+                    .any(|a| matches!(a.status, AgentStatus::Busy | AgentStatus::Waiting))
+                {
+                    self.overlay = Overlay::Confirm(Confirm::Quit);
+                } else {
+                    self.quit = true;
+                }
+            }
+            Action::SelectUp if self.focus == Pane::Agents && n > 0 => {
+                self.select(self.selected.saturating_sub(1), fx)
+            }
+            Action::SelectDown if self.focus == Pane::Agents && n > 0 => {
+                self.select((self.selected + 1).min(n - 1), fx)
+            }
+            Action::Activate if self.focus == Pane::Agents => self.set_focus(Pane::Terminal, fx),
+            Action::CycleLogLevel => {
+                self.log_level = match self.log_level {
+                    Level::ERROR => Level::WARN,
+                    Level::WARN => Level::INFO,
+                    Level::INFO => Level::DEBUG,
+                    Level::DEBUG => Level::TRACE,
+                    Level::TRACE => Level::ERROR,
+                };
+            }
+            a if self.scroll.is_some() => self.scroll_action(a),
+            _ => {}
+        }
+    }
+
+    fn scroll_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+        let Some(term) = self.current().map(|a| Arc::clone(&a.term)) else {
+            return;
+        };
+        if let Some(s) = self.scroll.as_mut()
+            && s.editing
+        {
+            s.edit(&key, &term);
+            return;
+        }
+        let chord = KeyChord::from_event(&key);
+        if let Some(action) = chord.and_then(|c| self.keymap.scrollback.get(&c).copied()) {
+            if action == Action::ExitScrollback {
+                self.leave_scroll();
+            } else {
+                self.apply(action, fx);
+            }
+        }
+    }
+
+    fn scroll_action(&mut self, action: Action) {
+        let Some(term) = self.current().map(|a| Arc::clone(&a.term)) else {
+            return;
+        };
+        let Some(s) = self.scroll.as_mut() else {
+            return;
+        };
+        s.act(action, &term);
+    }
+
+    fn overlay_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+        let overlay = std::mem::take(&mut self.overlay);
+        self.overlay = match overlay {
+            Overlay::None => Overlay::None,
+            Overlay::Help(off) => match key.code {
+                KeyCode::Down | KeyCode::Char('j') => Overlay::Help(off.saturating_add(1)),
+                KeyCode::Up | KeyCode::Char('k') => Overlay::Help(off.saturating_sub(1)),
+                KeyCode::PageDown => Overlay::Help(off.saturating_add(10)),
+                KeyCode::PageUp => Overlay::Help(off.saturating_sub(10)),
+                _ => Overlay::None,
+            },
+            Overlay::Confirm(c) => {
+                if matches!(key.code, KeyCode::Char('y' | 'Y')) || key.code == KeyCode::Enter {
+                    match c {
+                        Confirm::Stop(name) => fx.push(Effect::Stop(name)),
+                        Confirm::Quit => self.quit = true,
+                    }
+                }
+                Overlay::None
+            }
+            Overlay::Picker(mut filter, sel) => {
+                let matches = self.picker_matches(&filter);
+                match key.code {
+                    KeyCode::Esc => Overlay::None,
+                    KeyCode::Enter => {
+                        if let Some(&i) = matches.get(sel.min(matches.len().saturating_sub(1))) {
+                            self.select(i, fx);
+                            self.set_focus(Pane::Terminal, fx);
+                        }
+                        Overlay::None
+                    }
+                    KeyCode::Up => Overlay::Picker(filter, sel.saturating_sub(1)),
+                    KeyCode::Down => {
+                        Overlay::Picker(filter, (sel + 1).min(matches.len().saturating_sub(1)))
+                    }
+                    KeyCode::Backspace => {
+                        filter.pop();
+                        Overlay::Picker(filter, 0)
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        filter.push(c);
+                        Overlay::Picker(filter, 0)
+                    }
+                    _ => Overlay::Picker(filter, sel),
+                }
+            }
+            Overlay::NewAgent(mut d) => match d.on_key(key) {
+                DialogOutcome::Open => Overlay::NewAgent(d),
+                DialogOutcome::Cancel => Overlay::None,
+                DialogOutcome::Submit(new) => {
+                    fx.push(Effect::AddAgent(new));
+                    Overlay::NewAgent(d)
+                }
+            },
+        };
+    }
+
+    /// Agent indices whose name contains `filter` (case-insensitive).
+    pub fn picker_matches(&self, filter: &str) -> Vec<usize> {
+        let f = filter.to_lowercase();
+        (0..self.agents.len())
+            .filter(|i| self.agents[*i].spec.name.contains(&f))
+            .collect()
+    }
+
+    /// Handles a paste from the outer terminal.
+    pub fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if let Overlay::NewAgent(d) = &mut self.overlay {
+            d.paste(text);
+            return fx;
+        }
+        if self.terminal_focused()
+            && self.scroll.is_none()
+            && let Some(a) = self.current()
+        {
+            let bracketed = a.term.with_parser(|p| p.screen().bracketed_paste());
+            fx.push(Effect::Write(
+                Arc::clone(&a.term),
+                encode_paste(text, bracketed),
+            ));
+        }
+        fx
+    }
+
+    /// Handles a mouse event at absolute screen coordinates.
+    pub fn on_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if !matches!(self.overlay, Overlay::None) {
+            return fx;
+        }
+        let inside = |r: Option<ratatui::layout::Rect>| {
+            r.filter(|r| {
+                ev.column > r.x
+                    && ev.column + 1 < r.right()
+                    && ev.row > r.y
+                    && ev.row + 1 < r.bottom()
+            })
+        };
+        if let Some(r) = inside(self.layout.terminal) {
+            let (col, row) = (ev.column - r.x - 1, ev.row - r.y - 1);
+            let Some(a) = self.current() else { return fx };
+            let term = Arc::clone(&a.term);
+            let (mode, enc) = term.with_parser(|p| {
+                (
+                    p.screen().mouse_protocol_mode(),
+                    p.screen().mouse_protocol_encoding(),
+                )
+            });
+            if matches!(ev.kind, MouseEventKind::Down(_)) {
+                self.set_focus(Pane::Terminal, &mut fx);
+            }
+            if self.scroll.is_none() && mode != vt100::MouseProtocolMode::None {
+                fx.extend(encode_mouse(&ev, col, row, mode, enc).map(|b| Effect::Write(term, b)));
+                return fx;
+            }
+            match ev.kind {
+                MouseEventKind::ScrollUp => {
+                    if self.scroll.is_none() && !term.with_parser(|p| p.screen().alternate_screen())
+                    {
+                        self.scroll = Some(ScrollState::default());
+                    }
+                    self.scroll_action(Action::ScrollUp);
+                    self.scroll_action(Action::ScrollUp);
+                    self.scroll_action(Action::ScrollUp);
+                }
+                MouseEventKind::ScrollDown if self.scroll.is_some() => {
+                    for _ in 0..3 {
+                        self.scroll_action(Action::ScrollDown);
+                    }
+                    if self
+                        .scroll
+                        .as_ref()
+                        .is_some_and(|s| s.offset == 0 && s.query.is_empty())
+                    {
+                        self.leave_scroll();
+                    }
+                }
+                _ => {}
+            }
+            return fx;
+        }
+        if let Some(r) = self
+            .layout
+            .agents
+            .filter(|r| r.contains((ev.column, ev.row).into()))
+        {
+            if let MouseEventKind::Down(_) = ev.kind {
+                self.set_focus(Pane::Agents, &mut fx);
+                let row = usize::from(ev.row.saturating_sub(r.y + 1));
+                if row < self.agents.len() {
+                    self.select(row, &mut fx);
+                }
+            }
+            return fx;
+        }
+        if let Some(_r) = self
+            .layout
+            .logs
+            .filter(|r| r.contains((ev.column, ev.row).into()))
+            && let MouseEventKind::Down(_) = ev.kind
+        {
+            self.set_focus(Pane::Logs, &mut fx);
+        }
+        fx
+    }
+
+    /// The outer terminal gained or lost focus.
+    pub fn on_outer_focus(&mut self, focused: bool) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.outer_focused != focused && self.terminal_focused() {
+            self.focus_bytes(if focused { FOCUS_IN } else { FOCUS_OUT }, &mut fx);
+        }
+        self.outer_focused = focused;
+        fx
+    }
+
+    /// The result of an [`Effect::AddAgent`]: close the dialog or show why not.
+    pub fn on_agent_added(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(name) => {
+                self.overlay = Overlay::None;
+                if let Some(i) = self.agents.iter().position(|a| a.spec.name == name) {
+                    self.selected = i;
+                    self.focus = Pane::Terminal;
+                } else {
+                    self.pending_select = Some(name);
+                }
+            }
+            Err(e) => {
+                if let Overlay::NewAgent(d) = &mut self.overlay {
+                    d.error = Some(e);
+                }
+            }
+        }
+    }
+
+    /// Counts of agents by status, in [`AgentStatus::ALL`] order, zeros left out.
+    pub fn counts(&self) -> Vec<(AgentStatus, usize)> {
+        AgentStatus::ALL
+            .iter()
+            .map(|s| (*s, self.agents.iter().filter(|a| a.status == *s).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}

@@ -1,0 +1,171 @@
+//! Modal layers: the help overlay (generated from the active keymap and each
+//! action's description), the agent picker, the new-agent dialog, and
+//! confirmations.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{Ctx, block, centered};
+use crate::config::keymap::Keymap;
+use crate::tui::app::{App, Confirm, Overlay};
+use crate::tui::dialog::{LABELS, NewAgentDialog};
+
+/// Draws the active overlay, if any.
+pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help(scroll) => help(f, area, &app.keymap, *scroll, ctx),
+        Overlay::Picker(filter, sel) => picker(f, area, app, filter, *sel, ctx),
+        Overlay::NewAgent(d) => dialog(f, area, d, ctx),
+        Overlay::Confirm(c) => {
+            let text = match c {
+                Confirm::Stop(n) => format!("Stop agent {n}? (y/n)"),
+                Confirm::Quit => {
+                    let busy = app
+                        .agents
+                        .iter()
+                        .filter(|a| {
+                            a.status.is_live() && a.status != crate::domain::AgentStatus::Idle
+                        })
+                        .count();
+                    format!(
+                        "{busy} agent(s) are working. Quit anyway? Sessions resume next start. (y/n)"
+                    )
+                }
+            };
+            let w = u16::try_from(text.chars().count() + 4).unwrap_or(u16::MAX);
+            let r = centered(area, w, 3);
+            f.render_widget(Clear, r);
+            let b = block(" Confirm ", true, ctx.theme);
+            let inner = b.inner(r);
+            f.render_widget(b.style(ctx.theme.dialog), r);
+            f.render_widget(Paragraph::new(text).style(ctx.theme.dialog), inner);
+        }
+    }
+}
+
+/// The help text lines for `km`: prefix, then each table's bindings.
+pub fn help_lines<'a>(km: &Keymap, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:<14}", km.prefix.to_string()), ctx.theme.key),
+        Span::styled("prefix: the next key is a nox command", ctx.theme.text),
+    ])];
+    for (title, table, with_prefix) in [
+        ("After the prefix", &km.prefix_keys, true),
+        ("In the Agents and Logs panes", &km.panes, false),
+        ("In scrollback mode", &km.scrollback, false),
+    ] {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(title.to_string(), ctx.theme.title_focused));
+        for (chord, action) in table {
+            let key = if with_prefix {
+                format!("{} {chord}", km.prefix)
+            } else {
+                chord.to_string()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{key:<14}"), ctx.theme.key),
+                Span::styled(format!("{:<18}", action.name()), ctx.theme.muted),
+                Span::styled(action.description().to_string(), ctx.theme.text),
+            ]));
+        }
+    }
+    lines
+}
+
+fn help(f: &mut Frame<'_>, area: Rect, km: &Keymap, scroll: u16, ctx: &Ctx<'_>) {
+    let lines = help_lines(km, ctx);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let r = centered(area, 80, h);
+    f.render_widget(Clear, r);
+    let b = block(
+        format!(" Help: keymap {} (↑↓ scroll, any key closes) ", km.name),
+        true,
+        ctx.theme,
+    );
+    let inner = b.inner(r);
+    f.render_widget(b.style(ctx.theme.dialog), r);
+    let max = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(inner.height);
+    f.render_widget(
+        Paragraph::new(lines)
+            .style(ctx.theme.dialog)
+            .scroll((scroll.min(max), 0)),
+        inner,
+    );
+}
+
+fn picker(f: &mut Frame<'_>, area: Rect, app: &App, filter: &str, sel: usize, ctx: &Ctx<'_>) {
+    let matches = app.picker_matches(filter);
+    let h = u16::try_from(matches.len().clamp(1, 20) + 3).unwrap_or(23);
+    let r = centered(area, 50, h);
+    f.render_widget(Clear, r);
+    let b = block(format!(" Agents: {filter}█ "), true, ctx.theme);
+    let inner = b.inner(r);
+    f.render_widget(b.style(ctx.theme.dialog), r);
+    let sel = sel.min(matches.len().saturating_sub(1));
+    let lines: Vec<Line<'_>> = matches
+        .iter()
+        .enumerate()
+        .map(|(row, &i)| {
+            let a = &app.agents[i];
+            let style = if row == sel {
+                ctx.theme.selection
+            } else {
+                ctx.theme.dialog
+            };
+            Line::from(vec![
+                Span::styled(format!("{i:>2} {:<24}", a.spec.name), style),
+                Span::styled(a.status.as_str(), ctx.theme.status(a.status)),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).style(ctx.theme.dialog), inner);
+}
+
+fn dialog(f: &mut Frame<'_>, area: Rect, d: &NewAgentDialog, ctx: &Ctx<'_>) {
+    let r = centered(area, 64, 14);
+    f.render_widget(Clear, r);
+    let b = block(
+        " New agent (Tab next field, Enter add, Esc cancel) ",
+        true,
+        ctx.theme,
+    );
+    let inner = b.inner(r);
+    f.render_widget(b.style(ctx.theme.dialog), r);
+    for (i, label) in LABELS.iter().enumerate() {
+        let y = inner.y + u16::try_from(i * 3).unwrap_or(0);
+        if y + 2 > inner.bottom() {
+            break;
+        }
+        let active = i == d.active;
+        let field = Rect {
+            x: inner.x,
+            y,
+            width: inner.width,
+            height: 3,
+        };
+        let fb = block(format!(" {label} "), active, ctx.theme);
+        let fi = fb.inner(field);
+        f.render_widget(fb, field);
+        let mut ta = d.fields[i].clone();
+        if !active {
+            ta.set_cursor_style(ratatui::style::Style::default());
+        }
+        f.render_widget(&ta, fi);
+    }
+    if let Some(e) = &d.error {
+        let y = inner.bottom().saturating_sub(1);
+        f.render_widget(
+            Paragraph::new(e.as_str()).style(ctx.theme.error),
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
