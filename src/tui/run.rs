@@ -163,13 +163,15 @@ pub fn dashboard(cli: &Cli) -> u8 {
             stop_grace: Duration::from_secs(5),
         };
         let handle = runtime::start(opts, cfg.agents);
+        // Subscribe before the snapshot, so no change falls between them.
+        let events = handle.subscribe();
         let name = ws.root.file_name().map_or_else(
             || ws.root.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
         let mut app = App::new(name, keymap, handle.agents());
         app.layout = layout;
-        let result = event_loop(&mut tui, &mut app, &handle, &theme, &ring, &wake).await;
+        let result = event_loop(&mut tui, &mut app, &handle, events, (&theme, &ring, &wake)).await;
         terminal::restore();
         tracing::info!("shutting down: stopping agents");
         let _ = tokio::time::timeout(Duration::from_secs(8), handle.shutdown()).await;
@@ -230,12 +232,10 @@ async fn event_loop(
     tui: &mut Tui,
     app: &mut App,
     handle: &RuntimeHandle,
-    theme: &Theme,
-    ring: &Arc<LogRing>,
-    wake: &Arc<Notify>,
+    mut events: tokio::sync::broadcast::Receiver<Event>,
+    (theme, ring, wake): (&Theme, &Arc<LogRing>, &Arc<Notify>),
 ) -> std::io::Result<()> {
     let mut input = crossterm::event::EventStream::new();
-    let mut events = handle.subscribe();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;

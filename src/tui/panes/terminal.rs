@@ -51,6 +51,10 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     if !title.is_empty() {
         b = b.title_top(Line::from(format!(" {title} ")).right_aligned());
     }
+    if !agent.status.is_live() && !agent.detail.is_empty() {
+        let detail = format!(" {}: {} ", agent.status, agent.detail);
+        b = b.title_bottom(Line::styled(detail, ctx.theme.status(agent.status)));
+    }
     let inner = b.inner(area);
     f.render_widget(b, area);
     let highlight = app.scroll.as_ref().map(|s| s.query.as_str());

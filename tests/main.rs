@@ -1,0 +1,6 @@
+//! Integration tests: one binary, modules by layer (ARCHITECTURE.md §9).
+
+mod support;
+
+mod e2e_agents;
+mod e2e_lifecycle;

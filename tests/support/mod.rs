@@ -1,0 +1,249 @@
+//! Test support: the real `nox` binary in a real PTY, read back through vt100
+//! (television's PtyTester shape), temporary workspaces, process checks.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// The nox binary under test.
+pub fn nox_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_nox"))
+}
+
+/// A temporary workspace with `nox_toml` as its config.
+pub struct Ws {
+    pub dir: tempfile::TempDir,
+}
+
+impl Ws {
+    pub fn new(nox_toml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".nox")).expect("mkdir");
+        std::fs::write(dir.path().join(".nox/nox.toml"), nox_toml).expect("write");
+        std::fs::create_dir_all(dir.path().join("home")).expect("home");
+        Self { dir }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// nox running in a PTY, its screen parsed by vt100.
+pub struct NoxPty {
+    pub child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    master: Box<dyn MasterPty + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    pub ws_root: PathBuf,
+}
+
+impl NoxPty {
+    /// Starts `nox ARGS` in `ws` at `rows`×`cols`.
+    pub fn start(ws: &Ws, args: &[&str], rows: u16, cols: u16) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(nox_bin());
+        cmd.args(args);
+        cmd.cwd(ws.path());
+        cmd.env("HOME", ws.file("home"));
+        cmd.env("XDG_CONFIG_HOME", ws.file("home/.config"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("SHELL", "/bin/sh");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("RUST_LOG");
+        let child = pair.slave.spawn_command(cmd).expect("spawn nox");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let p = Arc::clone(&parser);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().expect("parser").process(&buf[..n]);
+            }
+        });
+        Self {
+            child,
+            writer,
+            master: pair.master,
+            parser,
+            ws_root: ws.path().to_path_buf(),
+        }
+    }
+
+    /// The screen's text.
+    pub fn screen(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// Runs `f` on the parsed screen.
+    pub fn with_screen<R>(&self, f: impl FnOnce(&vt100::Screen) -> R) -> R {
+        f(self.parser.lock().expect("parser").screen())
+    }
+
+    /// Waits until `pred(screen)` holds; panics with the screen after `secs`.
+    pub fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > end {
+                panic!(
+                    "timed out waiting for {what}; screen:\n{s}\n--- nox log:\n{}",
+                    self.log_tail()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the screen contains `text`.
+    pub fn wait_text(&self, text: &str, secs: u64) -> String {
+        self.wait_for(&format!("{text:?}"), secs, |s| s.contains(text))
+    }
+
+    /// The last lines of the workspace's nox log.
+    pub fn log_tail(&self) -> String {
+        let dir = self.ws_root.join(".nox/logs");
+        let mut out = String::new();
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with("nox.log") {
+                    let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+                    let lines: Vec<&str> = text.lines().collect();
+                    out.push_str(&lines[lines.len().saturating_sub(30)..].join("\n"));
+                }
+            }
+        }
+        out
+    }
+
+    /// Types bytes into nox.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to nox");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Types text, then waits a little so keys are separate reads.
+    pub fn type_str(&mut self, s: &str) {
+        self.send(s.as_bytes());
+        std::thread::sleep(Duration::from_millis(30));
+    }
+
+    /// The prefix then `key`.
+    pub fn prefix(&mut self, key: &[u8]) {
+        self.send(b"\x02");
+        std::thread::sleep(Duration::from_millis(40));
+        self.send(key);
+        std::thread::sleep(Duration::from_millis(40));
+    }
+
+    /// Resizes nox's PTY (nox gets SIGWINCH).
+    pub fn resize(&self, rows: u16, cols: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+        self.parser
+            .lock()
+            .expect("parser")
+            .screen_mut()
+            .set_size(rows, cols);
+    }
+
+    /// nox's pid.
+    pub fn pid(&self) -> i32 {
+        self.child.process_id().expect("pid") as i32
+    }
+
+    /// Waits for nox to exit; returns its exit code.
+    pub fn wait_exit(&mut self, secs: u64) -> u32 {
+        let end = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                return st.exit_code();
+            }
+            assert!(
+                Instant::now() < end,
+                "nox did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for NoxPty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether process `pid` is alive (not gone, not a zombie).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or("X");
+            state != "Z" && state != "X"
+        }
+        Err(_) => false,
+    }
+}
+
+/// Waits until `path` holds a pid (written by an agent) and returns it.
+pub fn read_pid(path: &Path, secs: u64) -> i32 {
+    let end = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
+            return pid;
+        }
+        assert!(Instant::now() < end, "no pid in {}", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits until `pred` holds or panics after `secs`.
+pub fn eventually(what: &str, secs: u64, pred: impl Fn() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while !pred() {
+        assert!(Instant::now() < end, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sends `sig` to `pid`.
+pub fn kill(pid: i32, sig: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
+}
