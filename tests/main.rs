@@ -3,4 +3,6 @@
 mod support;
 
 mod e2e_agents;
+mod e2e_claude;
 mod e2e_lifecycle;
+mod fidelity;
