@@ -6,3 +6,5 @@ mod e2e_agents;
 mod e2e_claude;
 mod e2e_lifecycle;
 mod fidelity;
+mod hostile;
+mod snapshots;

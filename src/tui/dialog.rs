@@ -35,10 +35,9 @@ pub enum DialogOutcome {
 
 impl Default for NewAgentDialog {
     fn default() -> Self {
-        let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into());
         let placeholders = [
             "e.g. backend",
-            "e.g. claude --model sonnet, or bash",
+            "program and arguments, e.g. claude, or bash -l",
             "generic or claude",
             "e.g. rust, api",
         ];
@@ -47,7 +46,6 @@ impl Default for NewAgentDialog {
             f.set_placeholder_text(p);
             f.set_cursor_line_style(ratatui::style::Style::default());
         }
-        fields[1].insert_str(shell);
         fields[2].insert_str("generic");
         Self {
             fields,
@@ -139,7 +137,6 @@ mod tests {
         let mut d = NewAgentDialog::default();
         typed(&mut d, "web");
         d.on_key(KeyEvent::from(KeyCode::Tab));
-        d.fields[1] = TextArea::default();
         typed(&mut d, "sh -c 'echo hi'");
         d.on_key(KeyEvent::from(KeyCode::BackTab));
         d.on_key(KeyEvent::from(KeyCode::BackTab));

@@ -56,6 +56,9 @@ pub fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if crate::runtime::pty::term::in_guarded_parse() {
+            return;
+        }
         restore();
         previous(info);
     }));

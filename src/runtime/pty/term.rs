@@ -38,6 +38,21 @@ pub struct Term {
     last_input_ms: AtomicU64,
     sync_since_ms: AtomicU64,
     bytes_in: AtomicU64,
+    resets: AtomicU64,
+}
+
+/// Narrowest terminal nox creates: vt100 0.16.2 underflows placing a wide
+/// character on a one-column screen.
+pub const MIN_COLS: u16 = 2;
+
+thread_local! {
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is inside a guarded parse (the panic hook
+/// then stays quiet: the panic is caught and the parser reset).
+pub fn in_guarded_parse() -> bool {
+    GUARDED.with(std::cell::Cell::get)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -57,7 +72,7 @@ impl Term {
             )),
             input: Mutex::new(None),
             resizer: Mutex::new(None),
-            size: Mutex::new((rows.max(1), cols.max(1))),
+            size: Mutex::new((rows.max(1), cols.max(MIN_COLS))),
             scrollback,
             session: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
@@ -69,6 +84,7 @@ impl Term {
             last_input_ms: AtomicU64::new(0),
             sync_since_ms: AtomicU64::new(0),
             bytes_in: AtomicU64::new(0),
+            resets: AtomicU64::new(0),
         }
     }
 
@@ -145,7 +161,7 @@ impl Term {
 
     /// Resizes screen and PTY (the agent gets SIGWINCH).
     pub fn resize(&self, rows: u16, cols: u16) {
-        let (rows, cols) = (rows.max(1), cols.max(1));
+        let (rows, cols) = (rows.max(1), cols.max(MIN_COLS));
         {
             let mut size = lock(&self.size);
             if *size == (rows, cols) {
@@ -168,7 +184,17 @@ impl Term {
         let now = self.now_ms();
         let (reply, synchronized) = {
             let mut p = lock(&self.parser);
-            p.process(bytes);
+            // Whatever an agent prints must not take nox down: a panic inside
+            // the emulator resets this agent's screen and is logged.
+            GUARDED.with(|g| g.set(true));
+            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.process(bytes)));
+            GUARDED.with(|g| g.set(false));
+            if parsed.is_err() {
+                self.resets.fetch_add(1, Ordering::Relaxed);
+                tracing::error!("terminal emulator failed on agent output; the screen was reset");
+                let (rows, cols) = self.size();
+                *p = vt100::Parser::new_with_callbacks(rows, cols, self.scrollback, Answers::default());
+            }
             let cb = p.callbacks_mut();
             (std::mem::take(&mut cb.reply), cb.synchronized)
         };
@@ -224,6 +250,11 @@ impl Term {
     pub fn ms_since_output(&self) -> u64 {
         self.now_ms()
             .saturating_sub(self.last_output_ms.load(Ordering::Relaxed))
+    }
+
+    /// How often the emulator failed on output and was reset.
+    pub fn emulator_resets(&self) -> u64 {
+        self.resets.load(Ordering::Relaxed)
     }
 
     /// Total bytes of output ingested.

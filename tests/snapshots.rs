@@ -1,0 +1,132 @@
+//! Pane snapshots: the dashboard drawn on ratatui's TestBackend at 80×24 and
+//! 160×48, compared with insta snapshots in tests/snapshots/.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use nox::config::keymap::Keymap;
+use nox::config::theme::Theme;
+use nox::domain::{AgentKind, AgentSpec, AgentStatus, Isolation, PermissionMode, RestartPolicy};
+use nox::logging::{LogLine, LogRing};
+use nox::runtime::AgentView;
+use nox::runtime::pty::Term;
+use nox::tui::app::{App, Overlay};
+use nox::tui::layout::{Layout, Pane};
+use nox::tui::panes::{self, Ctx};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use tokio::sync::Notify;
+
+fn spec(name: &str, kind: AgentKind) -> AgentSpec {
+    AgentSpec {
+        name: name.into(),
+        kind,
+        command: "bash".into(),
+        args: vec![],
+        cwd: "/w".into(),
+        env: Default::default(),
+        capabilities: vec![],
+        isolation: Isolation::None,
+        restart: RestartPolicy::OnFailure,
+        max_restarts: 5,
+        restart_window_secs: 60,
+        permission_mode: PermissionMode::Default,
+        model_script: None,
+        autostart: true,
+        ready_pattern: None,
+        busy_pattern: None,
+        wait_pattern: None,
+    }
+}
+
+fn view(name: &str, kind: AgentKind, status: AgentStatus, detail: &str, screen: &str, size: (u16, u16)) -> AgentView {
+    let term = Arc::new(Term::new(size.0, size.1, 100, Arc::new(Notify::new())));
+    term.ingest_for_test(screen.as_bytes());
+    AgentView {
+        spec: spec(name, kind),
+        status,
+        detail: detail.into(),
+        restarts: u32::from(status == AgentStatus::Restarting) * 2,
+        pid: None,
+        started_at: None,
+        term,
+    }
+}
+
+fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
+    let area = Rect::new(0, 0, w, h);
+    let size = Layout::compute(area, 4, Pane::Terminal, false).terminal_size();
+    let agents = vec![
+        view("backend", AgentKind::Claude, AgentStatus::Busy, "", "\x1b[1;32m✓\x1b[0m compiled \x1b[2mnox\x1b[0m 日本語\r\n$ cargo test\r\n", size),
+        view("shell", AgentKind::Generic, AgentStatus::Idle, "", "$ ", size),
+        view("ghost", AgentKind::Generic, AgentStatus::Crashed, "cannot start \"nope\": No such file or directory (os error 2)", "", size),
+        view("flaky", AgentKind::Generic, AgentStatus::Restarting, "crashed (exit code 1); restarting in 1.0s", "boom\r\n", size),
+    ];
+    let mut app = App::new("demo".into(), Keymap::load("default", None).expect("keymap"), agents);
+    setup(&mut app);
+    app.layout = Layout::compute(area, app.agents.len(), app.focus, app.zoom);
+    let theme = Theme::load("default", None, false).expect("theme");
+    let ring = LogRing::new(Arc::new(Notify::new()));
+    let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(10 * 3600 + 30 * 60);
+    for (i, (level, text)) in [
+        (tracing::Level::INFO, "nox 0.1.0 in /w"),
+        (tracing::Level::ERROR, "ghost crashed: cannot start \"nope\": No such file or directory (os error 2)"),
+        (tracing::Level::INFO, "flaky restarting: crashed (exit code 1); restarting in 1.0s"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ring.push(LogLine { time: t0 + Duration::from_secs(i as u64), level, text: text.into() });
+    }
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    terminal
+        .draw(|f| panes::draw(f, &app, &Ctx { theme: &theme, logs: &ring, tick: 3 }))
+        .expect("draw");
+    terminal.backend().to_string()
+}
+
+#[test]
+fn dashboard_80x24() {
+    insta::assert_snapshot!(draw(80, 24, |_| {}));
+}
+
+#[test]
+fn dashboard_160x48() {
+    insta::assert_snapshot!(draw(160, 48, |_| {}));
+}
+
+#[test]
+fn crashed_agent_shows_its_os_error() {
+    insta::assert_snapshot!(draw(120, 30, |app| app.selected = 2));
+}
+
+#[test]
+fn agents_pane_focused_and_logs_zoomed() {
+    insta::assert_snapshot!(draw(80, 24, |app| {
+        app.focus = Pane::Agents;
+        app.selected = 1;
+    }));
+    insta::assert_snapshot!(draw(80, 24, |app| {
+        app.focus = Pane::Logs;
+        app.zoom = true;
+    }));
+}
+
+#[test]
+fn help_overlay_80x24_and_160x48() {
+    insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::Help(0)));
+    insta::assert_snapshot!(draw(160, 48, |app| app.overlay = Overlay::Help(0)));
+}
+
+#[test]
+fn new_agent_dialog_and_picker() {
+    insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::NewAgent(Box::default())));
+    insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::Picker("a".into(), 0)));
+}
+
+#[test]
+fn prefix_armed_status_line() {
+    let s = draw(80, 24, |app| app.prefix_armed = true);
+    assert!(s.lines().last().is_some_and(|l| l.contains("C-b …")), "{s}");
+}
