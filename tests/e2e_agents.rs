@@ -153,3 +153,72 @@ fn agent_cli_adds_lists_and_removes() {
     let out = run(&["agent", "list"]);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("web"));
 }
+
+#[test]
+fn mouse_paste_and_focus_reach_an_agent_that_asked_for_them() {
+    let ws = Ws::new(BASH);
+    let mut nox = NoxPty::start(&ws, &[], 30, 110);
+    nox.wait_text("nox$", 15);
+    // The agent turns on SGR mouse, bracketed paste and focus events, then
+    // shows every byte it receives.
+    nox.type_str("stty -echo; printf '\\033[?1000h\\033[?1006h\\033[?2004h\\033[?1004h'; cat -v\r");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let term = nox::tui::layout::Layout::compute(
+        ratatui::layout::Rect::new(0, 0, 110, 30),
+        1,
+        nox::tui::layout::Pane::Terminal,
+        false,
+    )
+    .terminal
+    .expect("terminal pane");
+    // A wheel-up at pane cell (col 4, row 2), in the outer terminal's SGR encoding.
+    let (x, y) = (term.x + 1 + 4 + 1, term.y + 1 + 2 + 1);
+    nox.send(format!("\x1b[<64;{x};{y}M").as_bytes());
+    nox.send(b"\x1b[200~pasted\x1b[201~");
+    nox.send(b"\x1b[O\x1b[I");
+    nox.send(b"\r");
+    // Wheel at pane cell (4, 2) is column 5, row 3 in SGR; then the paste
+    // in brackets, then focus out and in.
+    nox.wait_text("^[[<64;5;3M^[[200~pasted^[[201~^[[O^[[I", 10);
+}
+
+#[test]
+fn new_agent_dialog_adds_a_running_agent_to_the_config() {
+    let ws = Ws::new(BASH);
+    let mut nox = NoxPty::start(&ws, &[], 30, 110);
+    nox.wait_text("nox$", 15);
+    nox.prefix(b"c");
+    nox.wait_text("New agent", 10);
+    nox.type_str("helper");
+    nox.type_str("\t");
+    nox.type_str("bash --norc -i");
+    nox.type_str("\r");
+    nox.wait_text("Agents (2)", 10);
+    nox.wait_for("the new agent's terminal", 10, |s| s.contains("helper ·"));
+    let cfg = std::fs::read_to_string(ws.file(".nox/nox.toml")).expect("config");
+    assert!(
+        cfg.contains("name = \"helper\"") && cfg.contains("command = \"bash\""),
+        "{cfg}"
+    );
+    nox.type_str("echo from-helper\r");
+    nox.wait_text("from-helper", 10);
+}
+
+#[test]
+fn scrollback_mode_scrolls_and_searches() {
+    let ws = Ws::new(BASH);
+    let mut nox = NoxPty::start(&ws, &[], 30, 110);
+    nox.wait_text("nox$", 15);
+    nox.type_str("for i in $(seq 1 300); do echo row-$i; done\r");
+    nox.wait_text("row-300", 10);
+    nox.prefix(b"[");
+    nox.wait_text("scrollback", 10);
+    nox.type_str("g");
+    nox.wait_text("┃row-1 ", 10);
+    nox.type_str("/row-150\r");
+    nox.wait_for("search hit", 10, |s| {
+        s.contains("┃row-150 ") && !s.contains("row-300")
+    });
+    nox.type_str("q");
+    nox.wait_text("row-300", 10);
+}

@@ -39,7 +39,15 @@ fn megabyte_unterminated_osc_and_dcs() {
 fn csi_with_ten_thousand_parameters() {
     let t = term(24, 80);
     let params: Vec<String> = (0..10_000).map(|i| (i % 300).to_string()).collect();
-    t.ingest_for_test(format!("\x1b[{}m\x1b[{}H\x1b[?{}h", params.join(";"), params.join(";"), params.join(";")).as_bytes());
+    t.ingest_for_test(
+        format!(
+            "\x1b[{}m\x1b[{}H\x1b[?{}h",
+            params.join(";"),
+            params.join(";"),
+            params.join(";")
+        )
+        .as_bytes(),
+    );
     t.ingest_for_test(b"ok");
     render(&t);
     assert!(t.contents().contains("ok"));

@@ -40,7 +40,14 @@ fn spec(name: &str, kind: AgentKind) -> AgentSpec {
     }
 }
 
-fn view(name: &str, kind: AgentKind, status: AgentStatus, detail: &str, screen: &str, size: (u16, u16)) -> AgentView {
+fn view(
+    name: &str,
+    kind: AgentKind,
+    status: AgentStatus,
+    detail: &str,
+    screen: &str,
+    size: (u16, u16),
+) -> AgentView {
     let term = Arc::new(Term::new(size.0, size.1, 100, Arc::new(Notify::new())));
     term.ingest_for_test(screen.as_bytes());
     AgentView {
@@ -58,12 +65,44 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
     let area = Rect::new(0, 0, w, h);
     let size = Layout::compute(area, 4, Pane::Terminal, false).terminal_size();
     let agents = vec![
-        view("backend", AgentKind::Claude, AgentStatus::Busy, "", "\x1b[1;32m✓\x1b[0m compiled \x1b[2mnox\x1b[0m 日本語\r\n$ cargo test\r\n", size),
-        view("shell", AgentKind::Generic, AgentStatus::Idle, "", "$ ", size),
-        view("ghost", AgentKind::Generic, AgentStatus::Crashed, "cannot start \"nope\": No such file or directory (os error 2)", "", size),
-        view("flaky", AgentKind::Generic, AgentStatus::Restarting, "crashed (exit code 1); restarting in 1.0s", "boom\r\n", size),
+        view(
+            "backend",
+            AgentKind::Claude,
+            AgentStatus::Busy,
+            "",
+            "\x1b[1;32m✓\x1b[0m compiled \x1b[2mnox\x1b[0m 日本語\r\n$ cargo test\r\n",
+            size,
+        ),
+        view(
+            "shell",
+            AgentKind::Generic,
+            AgentStatus::Idle,
+            "",
+            "$ ",
+            size,
+        ),
+        view(
+            "ghost",
+            AgentKind::Generic,
+            AgentStatus::Crashed,
+            "cannot start \"nope\": No such file or directory (os error 2)",
+            "",
+            size,
+        ),
+        view(
+            "flaky",
+            AgentKind::Generic,
+            AgentStatus::Restarting,
+            "crashed (exit code 1); restarting in 1.0s",
+            "boom\r\n",
+            size,
+        ),
     ];
-    let mut app = App::new("demo".into(), Keymap::load("default", None).expect("keymap"), agents);
+    let mut app = App::new(
+        "demo".into(),
+        Keymap::load("default", None).expect("keymap"),
+        agents,
+    );
     setup(&mut app);
     app.layout = Layout::compute(area, app.agents.len(), app.focus, app.zoom);
     let theme = Theme::load("default", None, false).expect("theme");
@@ -71,17 +110,37 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
     let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(10 * 3600 + 30 * 60);
     for (i, (level, text)) in [
         (tracing::Level::INFO, "nox 0.1.0 in /w"),
-        (tracing::Level::ERROR, "ghost crashed: cannot start \"nope\": No such file or directory (os error 2)"),
-        (tracing::Level::INFO, "flaky restarting: crashed (exit code 1); restarting in 1.0s"),
+        (
+            tracing::Level::ERROR,
+            "ghost crashed: cannot start \"nope\": No such file or directory (os error 2)",
+        ),
+        (
+            tracing::Level::INFO,
+            "flaky restarting: crashed (exit code 1); restarting in 1.0s",
+        ),
     ]
     .into_iter()
     .enumerate()
     {
-        ring.push(LogLine { time: t0 + Duration::from_secs(i as u64), level, text: text.into() });
+        ring.push(LogLine {
+            time: t0 + Duration::from_secs(i as u64),
+            level,
+            text: text.into(),
+        });
     }
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     terminal
-        .draw(|f| panes::draw(f, &app, &Ctx { theme: &theme, logs: &ring, tick: 3 }))
+        .draw(|f| {
+            panes::draw(
+                f,
+                &app,
+                &Ctx {
+                    theme: &theme,
+                    logs: &ring,
+                    tick: 3,
+                },
+            )
+        })
         .expect("draw");
     terminal.backend().to_string()
 }
@@ -121,7 +180,8 @@ fn help_overlay_80x24_and_160x48() {
 
 #[test]
 fn new_agent_dialog_and_picker() {
-    insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::NewAgent(Box::default())));
+    insta::assert_snapshot!(draw(80, 24, |app| app.overlay =
+        Overlay::NewAgent(Box::default())));
     insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::Picker("a".into(), 0)));
 }
 

@@ -73,8 +73,8 @@ impl ScrollState {
         }
     }
 
-    /// Finds the next match older (up) or newer (down) than the top line;
-    /// `from_bottom` starts at the bottom of the view (a new search).
+    /// Finds the next match older (up) or newer (down) than the top line,
+    /// wrapping around; `from_bottom` starts at the bottom of the view (a new search).
     fn find(&mut self, term: &Term, older: bool, from_bottom: bool) {
         if self.query.is_empty() {
             return;
@@ -97,6 +97,8 @@ impl ScrollState {
                 }
             };
             let total = h + usize::from(rows);
+            let mut matches = |i: &usize| line(*i).to_lowercase().contains(&q);
+            // Search in the asked direction, then wrap around.
             let hit = if older {
                 let start = if from_bottom {
                     (top + usize::from(rows)).min(total)
@@ -105,9 +107,12 @@ impl ScrollState {
                 };
                 (0..start)
                     .rev()
-                    .find(|i| line(*i).to_lowercase().contains(&q))
+                    .find(&mut matches)
+                    .or_else(|| (start..total).rev().find(&mut matches))
             } else {
-                (top + 1..total).find(|i| line(*i).to_lowercase().contains(&q))
+                (top + 1..total)
+                    .find(&mut matches)
+                    .or_else(|| (0..=top.min(total.saturating_sub(1))).find(&mut matches))
             };
             screen.set_scrollback(current);
             hit.map(|i| h.saturating_sub(i))
@@ -161,5 +166,26 @@ mod tests {
         s.query = "zzz".into();
         s.act(Action::SearchNext, &t);
         assert_eq!(s.message.as_deref(), Some("not found: zzz"));
+    }
+}
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn search_from_the_top_wraps_to_newer_lines() {
+        let t = Term::new(27, 80, 1000, Arc::new(tokio::sync::Notify::new()));
+        let text: String = (1..=300).map(|i| format!("row-{i}\r\n")).collect();
+        t.ingest_for_test(text.as_bytes());
+        let mut s = ScrollState::default();
+        s.act(Action::ScrollTop, &t);
+        s.act(Action::Search, &t);
+        for c in "row-150".chars() {
+            s.edit(&KeyEvent::from(KeyCode::Char(c)), &t);
+        }
+        s.edit(&KeyEvent::from(KeyCode::Enter), &t);
+        assert_eq!(s.message, None);
+        assert!(t.contents().starts_with("row-150\n"), "{}", t.contents());
     }
 }

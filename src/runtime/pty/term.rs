@@ -187,13 +187,19 @@ impl Term {
             // Whatever an agent prints must not take nox down: a panic inside
             // the emulator resets this agent's screen and is logged.
             GUARDED.with(|g| g.set(true));
-            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.process(bytes)));
+            let parsed =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.process(bytes)));
             GUARDED.with(|g| g.set(false));
             if parsed.is_err() {
                 self.resets.fetch_add(1, Ordering::Relaxed);
                 tracing::error!("terminal emulator failed on agent output; the screen was reset");
                 let (rows, cols) = self.size();
-                *p = vt100::Parser::new_with_callbacks(rows, cols, self.scrollback, Answers::default());
+                *p = vt100::Parser::new_with_callbacks(
+                    rows,
+                    cols,
+                    self.scrollback,
+                    Answers::default(),
+                );
             }
             let cb = p.callbacks_mut();
             (std::mem::take(&mut cb.reply), cb.synchronized)

@@ -71,11 +71,17 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
             } else {
                 String::new()
             };
-            let right = if width >= 40 { format!("{restarts:>4} {uptime:>4}") } else { format!("{restarts:>3}") };
+            let right = if width >= 40 {
+                format!("{restarts:>4} {uptime:>4}")
+            } else {
+                format!("{restarts:>3}")
+            };
             // Narrow panes drop the status word: the glyph's colour carries it.
             let status_w = if width >= 30 { 11 } else { 0 };
             let kind_w = if width >= 48 { 8 } else { 0 };
-            let name_w = width.saturating_sub(2 + 2 + status_w + kind_w + right.chars().count()).max(4);
+            let name_w = width
+                .saturating_sub(2 + 2 + status_w + kind_w + right.chars().count())
+                .max(4);
             let mut name: String = a.spec.name.chars().take(name_w.saturating_sub(1)).collect();
             if kind_w > 0 {
                 name = format!("{name:<w$}{:<kind_w$}", a.spec.kind.to_string(), w = name_w);
@@ -93,7 +99,13 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
                 Span::styled(format!("{i:>1} "), ctx.theme.muted),
                 Span::styled(format!("{} ", glyph(a.status, ctx.tick)), st),
                 Span::styled(format!("{name:<w$}", w = name_w + kind_w), row_style),
-                Span::styled(format!("{:<status_w$}", if status_w > 0 { a.status.as_str() } else { "" }), st),
+                Span::styled(
+                    format!(
+                        "{:<status_w$}",
+                        if status_w > 0 { a.status.as_str() } else { "" }
+                    ),
+                    st,
+                ),
                 Span::styled(right, ctx.theme.muted),
             ])
         })
