@@ -11,10 +11,10 @@ pub struct Cli {
     /// Use the workspace at DIR instead of searching upwards from the current directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
-    /// Theme name (default, light, solarized, or a file in $XDG_CONFIG_HOME/nox/themes/).
+    /// Theme name (default, light, solarized, or a file in $`XDG_CONFIG_HOME/nox/themes`/).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Keymap name (default, vim, or a file in $XDG_CONFIG_HOME/nox/keymaps/).
+    /// Keymap name (default, vim, or a file in $`XDG_CONFIG_HOME/nox/keymaps`/).
     #[arg(long, global = true, value_name = "NAME")]
     pub keymap: Option<String>,
     /// Log at debug level.

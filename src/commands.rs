@@ -13,11 +13,11 @@ use crate::domain::{AgentKind, RestartPolicy};
 pub const EXIT_USAGE: u8 = 2;
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> u8 {
+pub fn run(cli: &Cli) -> u8 {
     match &cli.command {
-        None => crate::tui::run::dashboard(&cli),
+        None => crate::tui::run::dashboard(cli),
         Some(Command::Init { dir }) => init(dir.as_deref()),
-        Some(Command::Agent(a)) => agent(&cli, a),
+        Some(Command::Agent(a)) => agent(cli, a),
         Some(Command::ModelStub { script, port }) => model_stub(script, *port),
     }
 }

@@ -15,5 +15,5 @@ fn main() -> ExitCode {
         );
     }
     let cli = nox::cli::Cli::parse();
-    ExitCode::from(nox::commands::run(cli))
+    ExitCode::from(nox::commands::run(&cli))
 }

@@ -1,4 +1,4 @@
-//! Pane snapshots: the dashboard drawn on ratatui's TestBackend at 80×24 and
+//! Pane snapshots: the dashboard drawn on ratatui's `TestBackend` at 80×24 and
 //! 160×48, compared with insta snapshots in tests/snapshots/.
 
 use std::sync::Arc;
@@ -25,7 +25,7 @@ fn spec(name: &str, kind: AgentKind) -> AgentSpec {
         command: "bash".into(),
         args: vec![],
         cwd: "/w".into(),
-        env: Default::default(),
+        env: std::collections::BTreeMap::default(),
         capabilities: vec![],
         isolation: Isolation::None,
         restart: RestartPolicy::OnFailure,
@@ -139,7 +139,7 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
                     logs: &ring,
                     tick: 3,
                 },
-            )
+            );
         })
         .expect("draw");
     terminal.backend().to_string()

@@ -1,4 +1,4 @@
-//! Edits of `nox.toml` that keep the user's comments and layout (toml_edit):
+//! Edits of `nox.toml` that keep the user's comments and layout (`toml_edit)`:
 //! adding and removing `[[agent]]` tables. Every edit is validated by
 //! re-parsing before it is written, and written atomically (temp file + rename).
 
@@ -95,21 +95,20 @@ pub fn add_agent(path: &Path, root: &Path, new: &NewAgent) -> Result<Config, Edi
     if let Some(r) = new.restart {
         t["restart"] = value(r.to_string());
     }
-    match doc
+    if let Item::ArrayOfTables(arr) = doc
         .entry("agent")
         .or_insert(Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
     {
-        Item::ArrayOfTables(arr) => arr.push(t),
-        _ => {
-            let src = doc.to_string();
-            return Err(ConfigError::at(
-                path,
-                &src,
-                None,
-                "`agent` must be an array of tables ([[agent]])",
-            )
-            .into());
-        }
+        arr.push(t);
+    } else {
+        let src = doc.to_string();
+        return Err(ConfigError::at(
+            path,
+            &src,
+            None,
+            "`agent` must be an array of tables ([[agent]])",
+        )
+        .into());
     }
     write_checked(path, root, &doc)
 }
@@ -139,20 +138,17 @@ pub fn remove_agent(path: &Path, root: &Path, name: &str) -> Result<Config, Edit
         .to_string();
     arr.remove(idx);
     if !keep.is_empty() {
-        match arr.get_mut(idx) {
-            Some(next) => {
-                let old = next
-                    .decor()
-                    .prefix()
-                    .and_then(|p| p.as_str())
-                    .unwrap_or("")
-                    .to_string();
-                next.decor_mut().set_prefix(format!("{keep}{old}"));
-            }
-            None => {
-                let trailing = doc.trailing().as_str().unwrap_or("").to_string();
-                doc.set_trailing(format!("{keep}{trailing}"));
-            }
+        if let Some(next) = arr.get_mut(idx) {
+            let old = next
+                .decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .unwrap_or("")
+                .to_string();
+            next.decor_mut().set_prefix(format!("{keep}{old}"));
+        } else {
+            let trailing = doc.trailing().as_str().unwrap_or("").to_string();
+            doc.set_trailing(format!("{keep}{trailing}"));
         }
     }
     write_checked(path, root, &doc)

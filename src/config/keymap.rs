@@ -113,27 +113,24 @@ impl KeyChord {
             rest = &rest[len..];
         }
         let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => {
-                mods &= !SHIFT;
-                KeyCodeOrd::Char(if mods & CTRL != 0 {
-                    c.to_ascii_lowercase()
-                } else {
-                    c
-                })
-            }
-            _ => {
-                let lower = rest.to_ascii_lowercase();
-                if lower == "space" {
-                    KeyCodeOrd::Named("space")
-                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
-                    if !(1..=12).contains(&n) {
-                        return None;
-                    }
-                    KeyCodeOrd::F(n)
-                } else {
-                    KeyCodeOrd::Named(NAMED.iter().find(|(n, _)| *n == lower)?.0)
+        let code = if let (Some(c), None) = (chars.next(), chars.next()) {
+            mods &= !SHIFT;
+            KeyCodeOrd::Char(if mods & CTRL != 0 {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            })
+        } else {
+            let lower = rest.to_ascii_lowercase();
+            if lower == "space" {
+                KeyCodeOrd::Named("space")
+            } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                if !(1..=12).contains(&n) {
+                    return None;
                 }
+                KeyCodeOrd::F(n)
+            } else {
+                KeyCodeOrd::Named(NAMED.iter().find(|(n, _)| *n == lower)?.0)
             }
         };
         Some(Self { code, mods })
@@ -198,24 +195,21 @@ impl Keymap {
 
     fn load_depth(name: &str, user_dir: Option<&Path>, depth: u8) -> Result<Self, ConfigError> {
         let user = user_dir.map(|d| d.join("keymaps").join(format!("{name}.toml")));
-        let (path, src) = match user.filter(|p| p.is_file()) {
-            Some(p) => {
-                let s = std::fs::read_to_string(&p)
-                    .map_err(|e| ConfigError::whole(&p, format!("cannot read: {e}")))?;
-                (p, s)
-            }
-            None => {
-                let (_, s) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-                    ConfigError::whole(
-                        Path::new(name),
-                        format!("unknown keymap {name:?}: expected default, vim, or a file in $XDG_CONFIG_HOME/nox/keymaps/"),
-                    )
-                })?;
-                (
-                    Path::new("keymaps").join(format!("{name}.toml")),
-                    (*s).to_string(),
+        let (path, src) = if let Some(p) = user.filter(|p| p.is_file()) {
+            let s = std::fs::read_to_string(&p)
+                .map_err(|e| ConfigError::whole(&p, format!("cannot read: {e}")))?;
+            (p, s)
+        } else {
+            let (_, s) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+                ConfigError::whole(
+                    Path::new(name),
+                    format!("unknown keymap {name:?}: expected default, vim, or a file in $XDG_CONFIG_HOME/nox/keymaps/"),
                 )
-            }
+            })?;
+            (
+                Path::new("keymaps").join(format!("{name}.toml")),
+                (*s).to_string(),
+            )
         };
         Self::parse(name, &path, &src, |base| {
             if depth > 4 {

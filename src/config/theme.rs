@@ -141,21 +141,18 @@ impl Theme {
         let (_, default_src) = BUILTIN[0];
         theme.merge(Path::new("themes/default.toml"), default_src)?;
         let user = user_dir.map(|d| d.join("themes").join(format!("{name}.toml")));
-        match user.filter(|p| p.is_file()) {
-            Some(p) => {
-                let src = std::fs::read_to_string(&p)
-                    .map_err(|e| ConfigError::whole(&p, format!("cannot read: {e}")))?;
-                theme.merge(&p, &src)?;
-            }
-            None => {
-                let (_, src) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-                    ConfigError::whole(
-                        Path::new(name),
-                        format!("unknown theme {name:?}: expected default, light, solarized, or a file in $XDG_CONFIG_HOME/nox/themes/"),
-                    )
-                })?;
-                theme.merge(&Path::new("themes").join(format!("{name}.toml")), src)?;
-            }
+        if let Some(p) = user.filter(|p| p.is_file()) {
+            let src = std::fs::read_to_string(&p)
+                .map_err(|e| ConfigError::whole(&p, format!("cannot read: {e}")))?;
+            theme.merge(&p, &src)?;
+        } else {
+            let (_, src) = BUILTIN.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+                ConfigError::whole(
+                    Path::new(name),
+                    format!("unknown theme {name:?}: expected default, light, solarized, or a file in $XDG_CONFIG_HOME/nox/themes/"),
+                )
+            })?;
+            theme.merge(&Path::new("themes").join(format!("{name}.toml")), src)?;
         }
         theme.name = name.into();
         if no_color {

@@ -1,5 +1,5 @@
 //! `kind = "claude"`: the Claude Code CLI. Adds `--permission-mode`, and for
-//! a `model_script` agent the offline environment of CLAUDE_CODE.md: the
+//! a `model_script` agent the offline environment of `CLAUDE_CODE.md`: the
 //! scripted endpoint as `ANTHROPIC_BASE_URL`, a test key, every
 //! `DISABLE_*` variable (without `DISABLE_AUTOUPDATER=1` Claude Code really
 //! runs `npm install -g` on itself), and a private `$HOME` whose
@@ -55,7 +55,7 @@ pub async fn apply(
 }
 
 /// Writes (merging into any existing file) `<home>/.claude.json` as
-/// CLAUDE_CODE.md "Environment for an offline agent" describes.
+/// `CLAUDE_CODE.md` "Environment for an offline agent" describes.
 pub fn write_claude_json(home: &Path, cwd: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(home)?;
     let path = home.join(".claude.json");

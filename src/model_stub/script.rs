@@ -1,6 +1,6 @@
 //! Model scripts: TOML files of turns, each a list of steps (one model reply
-//! each: text and/or one tool_use, with an optional delay), and the rule
-//! that picks the step for a request (CLAUDE_CODE.md, "The endpoint Claude
+//! each: text and/or one `tool_use`, with an optional delay), and the rule
+//! that picks the step for a request (`CLAUDE_CODE.md`, "The endpoint Claude
 //! Code needs").
 //!
 //! ```toml
@@ -61,7 +61,7 @@ pub struct Script {
 pub struct Reply {
     /// Text block, if non-empty.
     pub text: String,
-    /// `(id, name, input)` of a tool_use block.
+    /// `(id, name, input)` of a `tool_use` block.
     pub tool: Option<(String, String, Value)>,
     /// Delay before streaming, in ms.
     pub delay_ms: u64,
@@ -227,13 +227,13 @@ delay_ms = 5
         .expect("script")
     }
 
-    fn req(messages: Value) -> Value {
+    fn req(messages: &Value) -> Value {
         json!({"model": "m", "tools": [{"name": "Write"}], "system": [{"type": "text", "text": "x\nPrimary working directory: /p/q\nmore"}], "messages": messages})
     }
 
     #[test]
     fn first_prompt_gets_the_tool_call_with_cwd() {
-        let r = script().reply(&req(json!([
+        let r = script().reply(&req(&json!([
             {"role": "user", "content": [{"type": "text", "text": "<system-reminder>x</system-reminder>"}, {"type": "text", "text": "make f"}]}
         ])));
         let (_, name, input) = r.tool.expect("tool");
@@ -248,15 +248,15 @@ delay_ms = 5
             {"role": "assistant", "content": [{"type": "tool_use"}]},
             {"role": "user", "content": [{"type": "tool_result", "content": "ok"}]}
         ]);
-        assert_eq!(position(&req(msgs.clone())), (0, 1));
-        assert_eq!(script().reply(&req(msgs)).text, "done");
+        assert_eq!(position(&req(&msgs)), (0, 1));
+        assert_eq!(script().reply(&req(&msgs)).text, "done");
         let msgs = json!([
             {"role": "user", "content": "make f"},
             {"role": "assistant", "content": "done"},
             {"role": "user", "content": [{"type": "text", "text": "[Request interrupted by user]"}]},
             {"role": "user", "content": "again"}
         ]);
-        let r = script().reply(&req(msgs));
+        let r = script().reply(&req(&msgs));
         assert_eq!((r.text.as_str(), r.delay_ms), ("second", 5));
     }
 
@@ -267,7 +267,7 @@ delay_ms = 5
         let many = json!([{"role": "user", "content": "1"}, {"role": "user", "content": "2"}, {"role": "user", "content": "3"}]);
         assert!(
             script()
-                .reply(&req(many))
+                .reply(&req(&many))
                 .text
                 .contains("nothing scripted for turn 3")
         );

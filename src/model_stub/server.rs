@@ -95,7 +95,7 @@ async fn messages(State(st): State<Arc<StubState>>, body: Bytes) -> Response {
         let mut held = Duration::ZERO;
         let delay = Duration::from_millis(reply.delay_ms);
         while held < delay {
-            let step = (delay - held).min(Duration::from_millis(400));
+            let step = delay.saturating_sub(held).min(Duration::from_millis(400));
             tokio::time::sleep(step).await;
             held += step;
             if tx.send(sse::ping()).await.is_err() {

@@ -21,7 +21,7 @@ use crate::config::Workspace;
 use crate::domain::{AgentSpec, AgentStatus, RestartDecision, RestartTracker};
 
 /// Quiet time after which a busy agent counts as idle.
-pub const IDLE_AFTER: Duration = Duration::from_millis(1000);
+pub const IDLE_AFTER: Duration = Duration::from_secs(1);
 
 pub(crate) struct Shared {
     pub(crate) workspace: Workspace,
@@ -147,7 +147,7 @@ impl AgentActor {
                 None => agents.push(view.clone()),
             }
         }
-        let _ = self.shared.events.send(Event::Agent(view));
+        let _ = self.shared.events.send(Event::Agent(Box::new(view)));
         self.shared.wake.notify_one();
     }
 
@@ -383,7 +383,7 @@ impl AgentActor {
     fn on_idle_check(&mut self) {
         let quiet = Duration::from_millis(self.term.ms_since_output());
         if quiet < IDLE_AFTER {
-            self.idle_at = Some(Instant::now() + (IDLE_AFTER - quiet));
+            self.idle_at = Some(Instant::now() + IDLE_AFTER.saturating_sub(quiet));
             return;
         }
         self.idle_at = None;

@@ -48,7 +48,7 @@ impl std::fmt::Debug for AgentView {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// An agent was added or changed (status, pid, restarts).
-    Agent(AgentView),
+    Agent(Box<AgentView>),
     /// An agent was removed.
     AgentRemoved(String),
 }
@@ -56,7 +56,7 @@ pub enum Event {
 /// Commands to the supervisor.
 #[derive(Debug)]
 pub(crate) enum Command {
-    Add(AgentSpec, oneshot::Sender<Result<(), String>>),
+    Add(Box<AgentSpec>, oneshot::Sender<Result<(), String>>),
     Remove(String, oneshot::Sender<Result<(), String>>),
     Start(String),
     Stop(String),
@@ -146,7 +146,7 @@ impl RuntimeHandle {
     /// Adds and (if autostart) starts an agent. Errors name the conflict.
     pub async fn add_agent(&self, spec: AgentSpec) -> Result<(), String> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Add(spec, tx)).await;
+        self.send(Command::Add(Box::new(spec), tx)).await;
         rx.await.unwrap_or_else(|_| Err("runtime is gone".into()))
     }
 

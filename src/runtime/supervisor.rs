@@ -65,11 +65,10 @@ impl Supervisor {
     }
 
     fn tell(&self, name: &str, cmd: AgentCmd) {
-        match self.actors.get(name) {
-            Some(tx) => {
-                let _ = tx.send(cmd);
-            }
-            None => tracing::warn!("no agent named {name:?}"),
+        if let Some(tx) = self.actors.get(name) {
+            let _ = tx.send(cmd);
+        } else {
+            tracing::warn!("no agent named {name:?}");
         }
     }
 
@@ -77,7 +76,7 @@ impl Supervisor {
         while let Some(cmd) = rx.recv().await {
             match cmd {
                 Command::Add(spec, reply) => {
-                    let _ = reply.send(self.add(spec));
+                    let _ = reply.send(self.add(*spec));
                 }
                 Command::Remove(name, reply) => {
                     let Some(tx) = self.actors.remove(&name) else {

@@ -1,10 +1,10 @@
 //! The one command vocabulary of the dashboard: every key binding names an
-//! [`Action`], whose snake_case name is what keymap files use and whose doc
+//! [`Action`], whose `snake_case` name is what keymap files use and whose doc
 //! line is what the help overlay prints.
 
 macro_rules! actions {
     ($( $(#[doc = $doc:literal])+ $variant:ident = $name:literal, )+) => {
-        /// A dashboard action; keymap files name these by their snake_case name.
+        /// A dashboard action; keymap files name these by their `snake_case` name.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Action {
             $( $(#[doc = $doc])+ $variant, )+
@@ -14,7 +14,7 @@ macro_rules! actions {
             /// Every action, in declaration order.
             pub const ALL: &'static [Action] = &[$(Action::$variant,)+];
 
-            /// The snake_case name used in keymap files.
+            /// The `snake_case` name used in keymap files.
             pub fn name(self) -> &'static str {
                 match self { $(Action::$variant => $name,)+ }
             }

@@ -123,20 +123,19 @@ impl App {
 
     /// Applies a runtime snapshot of one agent.
     pub fn on_agent(&mut self, view: AgentView) {
-        match self
+        if let Some(slot) = self
             .agents
             .iter_mut()
             .find(|a| a.spec.name == view.spec.name)
         {
-            Some(slot) => *slot = view,
-            None => {
-                let name = view.spec.name.clone();
-                self.agents.push(view);
-                if self.pending_select.as_deref() == Some(name.as_str()) {
-                    self.pending_select = None;
-                    self.selected = self.agents.len() - 1;
-                    self.focus = Pane::Terminal;
-                }
+            *slot = view;
+        } else {
+            let name = view.spec.name.clone();
+            self.agents.push(view);
+            if self.pending_select.as_deref() == Some(name.as_str()) {
+                self.pending_select = None;
+                self.selected = self.agents.len() - 1;
+                self.focus = Pane::Terminal;
             }
         }
     }
@@ -313,10 +312,10 @@ impl App {
                 }
             }
             Action::SelectUp if self.focus == Pane::Agents && n > 0 => {
-                self.select(self.selected.saturating_sub(1), fx)
+                self.select(self.selected.saturating_sub(1), fx);
             }
             Action::SelectDown if self.focus == Pane::Agents && n > 0 => {
-                self.select((self.selected + 1).min(n - 1), fx)
+                self.select((self.selected + 1).min(n - 1), fx);
             }
             Action::Activate if self.focus == Pane::Agents => self.set_focus(Pane::Terminal, fx),
             Action::CycleLogLevel => {
@@ -569,3 +568,7 @@ impl App {
             .collect()
     }
 }
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

@@ -71,7 +71,7 @@ impl NewAgentDialog {
             KeyCode::Esc => return DialogOutcome::Cancel,
             KeyCode::Tab | KeyCode::Down => self.active = (self.active + 1) % LABELS.len(),
             KeyCode::BackTab | KeyCode::Up => {
-                self.active = (self.active + LABELS.len() - 1) % LABELS.len()
+                self.active = (self.active + LABELS.len() - 1) % LABELS.len();
             }
             KeyCode::Enter => match self.validate() {
                 Ok(new) => {

@@ -104,7 +104,9 @@ impl Layout {
         })
     }
 
-    /// The visible pane in direction (dx, dy) from `from`, by rectangle geometry.
+    /// The visible pane in direction (dx, dy) from `from`, by rectangle
+    /// geometry; with several that way (Agents over Logs, left of the
+    /// Terminal), the first in pane order.
     pub fn neighbour(&self, from: Pane, dx: i32, dy: i32) -> Option<Pane> {
         let r = self.rect(from)?;
         let (cx, cy) = (
@@ -115,7 +117,7 @@ impl Layout {
             .into_iter()
             .filter(|p| *p != from)
             .filter_map(|p| self.rect(p).map(|o| (p, o)))
-            .filter(|(_, o)| {
+            .find(|(_, o)| {
                 let (ox0, ox1, oy0, oy1) = (
                     i32::from(o.x),
                     i32::from(o.right()),
@@ -133,7 +135,6 @@ impl Layout {
                     _ => oy1 <= i32::from(r.y) && ox0 <= cx && ox1 > cx,
                 }
             })
-            .min_by_key(|(_, o)| (i32::from(o.x) - cx).abs() + (i32::from(o.y) - cy).abs())
             .map(|(p, _)| p)
     }
 }

@@ -36,18 +36,18 @@ pub const FRAME: Duration = Duration::from_millis(16);
 pub const SPINNER: Duration = Duration::from_millis(120);
 
 fn user_ui() -> Result<UiConfig, u8> {
-    let Some(path) = user_config_dir()
-        .map(|d| d.join("config.toml"))
-        .filter(|p| p.is_file())
-    else {
-        return Ok(UiConfig::default());
-    };
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct UserFile {
         #[serde(default)]
         ui: UiConfig,
     }
+    let Some(path) = user_config_dir()
+        .map(|d| d.join("config.toml"))
+        .filter(|p| p.is_file())
+    else {
+        return Ok(UiConfig::default());
+    };
     let src = std::fs::read_to_string(&path).map_err(|e| {
         eprintln!("nox: {}: {e}", path.display());
         EXIT_USAGE
@@ -294,7 +294,7 @@ async fn event_loop(
                 match ev {
                     Ok(Event::Agent(view)) => {
                         let n = app.agents.len();
-                        app.on_agent(view);
+                        app.on_agent(*view);
                         if app.agents.len() != n {
                             relayout(tui, app, handle);
                         }

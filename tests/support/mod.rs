@@ -1,5 +1,5 @@
 //! Test support: the real `nox` binary in a real PTY, read back through vt100
-//! (television's PtyTester shape), temporary workspaces, process checks.
+//! (television's `PtyTester` shape), temporary workspaces, process checks.
 
 #![allow(dead_code)]
 
@@ -72,7 +72,7 @@ impl NoxPty {
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let p = Arc::clone(&parser);
         std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
+            let mut buf = vec![0u8; 65536];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
@@ -107,12 +107,11 @@ impl NoxPty {
             if pred(&s) {
                 return s;
             }
-            if Instant::now() > end {
-                panic!(
-                    "timed out waiting for {what}; screen:\n{s}\n--- nox log:\n{}",
-                    self.log_tail()
-                );
-            }
+            assert!(
+                Instant::now() <= end,
+                "timed out waiting for {what}; screen:\n{s}\n--- nox log:\n{}",
+                self.log_tail()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -1,0 +1,2 @@
+//! Shared bench helpers.
+pub mod termgen;

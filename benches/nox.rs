@@ -1,0 +1,431 @@
+//! nox benchmarks, each beside a baseline measured in the same run:
+//! `cargo bench --bench nox [-- ingest | idle | memory]`.
+//!
+//! - ingest: ~50 MB of generated terminal output through one pane (the
+//!   runtime's reader → vt100 path, and the whole dashboard binary drawing
+//!   it) against tmux panes fed the same file (`benches/tmux_throughput.py`).
+//! - idle: CPU of nox with 8 idle agents over 30 s, against tmux with 8 idle
+//!   panes and an attached client.
+//! - memory: RSS per agent pane with a full 10k-line scrollback, against a
+//!   bare vt100 parser holding the same lines.
+//!
+//! Results and method: docs/benchmarks.md.
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nox::runtime::pty::{NativePty, PtyBackend, SpawnRequest, Term};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("nox benchmarks: run them with `cargo bench --bench nox [-- ingest|idle|memory]`");
+        return;
+    }
+    let picked: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let want = |name: &str| picked.is_empty() || picked.contains(&name);
+    if want("ingest") {
+        ingest();
+    }
+    if want("idle") {
+        idle();
+    }
+    if want("memory") {
+        memory();
+    }
+}
+
+fn write_workspace(dir: &Path, agents: &str) {
+    std::fs::create_dir_all(dir.join(".nox")).expect("mkdir");
+    std::fs::write(dir.join(".nox/nox.toml"), agents).expect("config");
+}
+
+/// The nox binary in a PTY whose output is drained (an attached terminal).
+struct Running {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Running {
+    fn start(dir: &Path, rows: u16, cols: u16) -> Self {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nox"));
+        cmd.cwd(dir);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", dir);
+        let child = pair.slave.spawn_command(cmd).expect("spawn nox");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        Self {
+            child,
+            _master: pair.master,
+        }
+    }
+    fn pid(&self) -> i32 {
+        self.child.process_id().expect("pid") as i32
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_file(p: &Path, limit: Duration) -> bool {
+    let end = Instant::now() + limit;
+    while !p.exists() {
+        if Instant::now() > end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+fn ingest() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("term.log");
+    let data = common::termgen::generate(50 * 1024 * 1024, 42);
+    std::fs::write(&file, &data).expect("write");
+    let mb = data.len() as f64 / 1e6;
+    println!("ingest: {mb:.1} MB of generated terminal output, 80x24, median of 5 runs");
+
+    // 1. The runtime's pane: PTY → 64 KiB reads → vt100 (10k scrollback).
+    let backend = NativePty::new(None).expect("spawner");
+    let mut runs = Vec::new();
+    for i in 0..5 {
+        let done = dir.path().join(format!("done{i}"));
+        let term = Arc::new(Term::new(
+            24,
+            80,
+            10_000,
+            Arc::new(tokio::sync::Notify::new()),
+        ));
+        let t0 = Instant::now();
+        let proc = backend
+            .spawn(SpawnRequest {
+                program: "/bin/sh".into(),
+                args: vec![
+                    "-c".into(),
+                    format!("cat {}; touch {}", file.display(), done.display()),
+                ],
+                cwd: dir.path().into(),
+                env: vec![],
+                env_remove: vec![],
+                rows: 24,
+                cols: 80,
+            })
+            .expect("spawn");
+        let (_, wait) = term.attach(proc, None);
+        assert!(
+            wait_file(&done, Duration::from_secs(120)),
+            "pane run did not finish"
+        );
+        while term.bytes_in() < data.len() as u64 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        runs.push(t0.elapsed().as_secs_f64());
+        let _ = wait();
+    }
+    let pane = mb / median(runs.clone());
+    println!("  nox pane (reader → vt100)        {pane:8.1} MB/s   runs: {runs:.3?}");
+
+    // 2. The whole dashboard: nox binary, agent pane drawn to a drained PTY.
+    let mut runs = Vec::new();
+    for i in 0..3 {
+        let ws = dir.path().join(format!("ws{i}"));
+        let done = ws.join("DONE");
+        write_workspace(
+            &ws,
+            &format!(
+                "[[agent]]\nname = \"flood\"\ncommand = \"sh\"\nargs = [\"-c\", \"cat {}; touch {}; exec sleep 1000\"]\n",
+                file.display(),
+                done.display()
+            ),
+        );
+        let t0 = Instant::now();
+        let nox = Running::start(&ws, 24, 80);
+        assert!(
+            wait_file(&done, Duration::from_secs(180)),
+            "dashboard run did not finish"
+        );
+        runs.push(t0.elapsed().as_secs_f64());
+        drop(nox);
+    }
+    let dash = mb / median(runs.clone());
+    println!("  nox dashboard (binary, drawing)  {dash:8.1} MB/s   runs: {runs:.3?}");
+
+    // 3. tmux, the same file, by the reference harness.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/tmux_throughput.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&file)
+        .arg("5")
+        .arg("80x24")
+        .output();
+    let text = match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => {
+            println!(
+                "  tmux baseline failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            return;
+        }
+        Err(e) => {
+            println!("  tmux baseline could not run (python3/tmux missing?): {e}");
+            return;
+        }
+    };
+    let rate = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .and_then(|l| l.split('=').nth(1))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    for line in text.lines().skip(1) {
+        println!("  {line}");
+    }
+    if let (Some(det), Some(att)) = (
+        rate("tmux detached 80x24"),
+        rate("tmux + attached client 80x24"),
+    ) {
+        println!(
+            "  ratio nox pane / tmux detached:            {:.2}x (target >= 2x)",
+            pane / det
+        );
+        println!(
+            "  ratio nox dashboard / tmux attached client: {:.2}x",
+            dash / att
+        );
+    }
+}
+
+/// Per thread of `pid`: (CPU time in ns from schedstat, context switches).
+fn sample(pid: i32) -> std::collections::HashMap<String, (u64, u64)> {
+    let mut out = std::collections::HashMap::new();
+    for e in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let cpu = std::fs::read_to_string(e.path().join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+            .unwrap_or(0);
+        let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+        let sw: u64 = status
+            .lines()
+            .filter(|l| {
+                l.starts_with("voluntary_ctxt_switches")
+                    || l.starts_with("nonvoluntary_ctxt_switches")
+            })
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
+            .sum();
+        out.insert(e.file_name().to_string_lossy().into_owned(), (cpu, sw));
+    }
+    out
+}
+
+/// CPU (% of a core) and context switches per second of `pids` over `secs`,
+/// counting the threads alive at both ends.
+fn measure_idle(pids: &[i32], secs: u64) -> (f64, f64) {
+    let before: Vec<_> = pids.iter().map(|p| sample(*p)).collect();
+    std::thread::sleep(Duration::from_secs(secs));
+    let (mut ns, mut sw) = (0u64, 0u64);
+    for (p, b) in pids.iter().zip(before) {
+        for (tid, (cpu, s)) in sample(*p) {
+            if let Some((cpu0, s0)) = b.get(&tid) {
+                ns += cpu.saturating_sub(*cpu0);
+                sw += s.saturating_sub(*s0);
+            }
+        }
+    }
+    (
+        ns as f64 / 1e9 / secs as f64 * 100.0,
+        sw as f64 / secs as f64,
+    )
+}
+
+fn idle() {
+    const SECS: u64 = 30;
+    println!("idle: 8 idle bash agents, CPU over {SECS} s after 5 s to settle");
+    let dir = tempfile::tempdir().expect("tmp");
+    let agents: String = (0..8)
+        .map(|i| format!("[[agent]]\nname = \"a{i}\"\ncommand = \"bash\"\nargs = [\"--norc\", \"--noprofile\", \"-i\"]\nenv = {{ PS1 = \"$ \" }}\n"))
+        .collect();
+    write_workspace(dir.path(), &agents);
+    let nox = Running::start(dir.path(), 40, 120);
+    std::thread::sleep(Duration::from_secs(5));
+    let (nox_pct, nox_sw) = measure_idle(&[nox.pid()], SECS);
+    println!("  nox:  {nox_pct:.4} % of a core, {nox_sw:.2} context switches/s (target <= 0.5 %)");
+    drop(nox);
+
+    let sock = format!("noxbench{}", std::process::id());
+    let tmux = |args: &[&str]| Command::new("tmux").args(["-L", &sock]).args(args).output();
+    if tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "bash --norc --noprofile -i",
+    ])
+    .is_err()
+    {
+        println!("  tmux baseline could not run (tmux missing?)");
+        return;
+    }
+    for _ in 0..7 {
+        let _ = tmux(&["new-window", "-d", "bash --norc --noprofile -i"]);
+    }
+    let server: i32 = tmux(&["display-message", "-p", "#{pid}"])
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(0);
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("pty");
+    let mut cmd = CommandBuilder::new("tmux");
+    cmd.args(["-L", &sock, "attach"]);
+    cmd.env("TERM", "xterm-256color");
+    let mut client = pair.slave.spawn_command(cmd).expect("tmux attach");
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 65536];
+        while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let cpid = client.process_id().expect("pid") as i32;
+    std::thread::sleep(Duration::from_secs(5));
+    let (tmux_pct, tmux_sw) = measure_idle(&[server, cpid], SECS);
+    println!(
+        "  tmux (server + attached client): {tmux_pct:.4} % of a core, {tmux_sw:.2} context switches/s"
+    );
+    let _ = tmux(&["kill-server"]);
+    let _ = client.wait();
+}
+
+fn rss_kib(pid: i32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn memory() {
+    let (outer_rows, outer_cols) = (40u16, 120u16);
+    let layout = nox::tui::layout::Layout::compute(
+        ratatui::layout::Rect::new(0, 0, outer_cols, outer_rows),
+        8,
+        nox::tui::layout::Pane::Terminal,
+        false,
+    );
+    let (rows, cols) = layout.terminal_size();
+    println!(
+        "memory: 8 agents, each printing 11,000 full lines into a {cols}x{rows} pane (10k-line scrollback)"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let full = dir.path().join("full.txt");
+    let mut text = String::new();
+    for i in 0..11_000 {
+        let head = format!("line {i:06} ");
+        text.push_str(&head);
+        text.push_str(
+            &"abcdefghij"
+                .repeat(usize::from(cols))
+                .chars()
+                .take(usize::from(cols) - head.len())
+                .collect::<String>(),
+        );
+        text.push_str("\r\n");
+    }
+    std::fs::write(&full, &text).expect("write");
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").expect("write");
+    let measure = |file: &PathBuf, tag: &str| -> u64 {
+        let ws = dir.path().join(tag);
+        let agents: String = (0..8)
+            .map(|i| format!("[[agent]]\nname = \"a{i}\"\ncommand = \"sh\"\nargs = [\"-c\", \"cat {}; exec sleep 100000\"]\n", file.display()))
+            .collect();
+        write_workspace(&ws, &agents);
+        let nox = Running::start(&ws, outer_rows, outer_cols);
+        std::thread::sleep(Duration::from_secs(8));
+        rss_kib(nox.pid())
+    };
+    let empty_rss = measure(&empty, "empty");
+    let full_rss = measure(&full, "full");
+    let nox_per = (full_rss.saturating_sub(empty_rss)) as f64 / 8.0 / 1024.0;
+    println!(
+        "  nox RSS: {:.1} MiB with empty panes, {:.1} MiB with full panes",
+        empty_rss as f64 / 1024.0,
+        full_rss as f64 / 1024.0
+    );
+
+    let me = std::process::id() as i32;
+    let before = rss_kib(me);
+    let mut parsers = Vec::new();
+    for _ in 0..8 {
+        let mut p = vt100::Parser::new(rows, cols, 10_000);
+        p.process(text.as_bytes());
+        parsers.push(p);
+    }
+    let bare_per = (rss_kib(me).saturating_sub(before)) as f64 / 8.0 / 1024.0;
+    let scrolled = parsers.iter_mut().map(|p| {
+        p.screen_mut().set_scrollback(usize::MAX);
+        p.screen().scrollback()
+    });
+    let depth = scrolled.max().unwrap_or(0);
+    println!(
+        "  per full pane: nox {nox_per:.2} MiB, bare vt100 parser {bare_per:.2} MiB (scrollback depth {depth})"
+    );
+    let budget = 1.3 * bare_per + 2.0;
+    println!(
+        "  ratio {:.2}x; target nox <= 1.3 x bare + 2 MiB = {budget:.2} MiB: {}",
+        nox_per / bare_per.max(0.001),
+        if nox_per <= budget { "met" } else { "NOT met" }
+    );
+}
