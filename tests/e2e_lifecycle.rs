@@ -96,6 +96,7 @@ fn no_agent_survives_quit() {
         nox.type_str("y");
     }
     assert_eq!(nox.wait_exit(15), 0);
+    nox.assert_terminal_restored();
     assert_all_gone(&pids);
 }
 
@@ -105,6 +106,7 @@ fn no_agent_survives_sigterm() {
     let (mut nox, pids) = start_with_children(&ws);
     kill(nox.pid(), Signal::SIGTERM);
     nox.wait_exit(15);
+    nox.assert_terminal_restored();
     assert_all_gone(&pids);
 }
 
@@ -114,6 +116,7 @@ fn no_agent_survives_sighup() {
     let (mut nox, pids) = start_with_children(&ws);
     kill(nox.pid(), Signal::SIGHUP);
     nox.wait_exit(15);
+    nox.assert_terminal_restored();
     assert_all_gone(&pids);
 }
 
@@ -126,4 +129,25 @@ fn no_agent_survives_sigkill() {
     // The agents and their foreground children; a background job that left
     // the terminal's foreground group is checked in the graceful cases.
     assert_all_gone(&pids[..3]);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_leaves_no_agent() {
+    let ws = Ws::new(SESSIONS);
+    let mut nox = NoxPty::start_with_env(
+        &ws,
+        &[],
+        30,
+        120,
+        &[
+            ("NOX_DEBUG_PANIC_AFTER_MS", "2500"),
+            ("RUST_BACKTRACE", "0"),
+        ],
+    );
+    let sleeper = read_pid(&ws.file("sleeper.pid"), 15);
+    nox.wait_text("sleeper", 10);
+    assert_ne!(nox.wait_exit(20), 0, "a panic is a failure exit");
+    nox.assert_terminal_restored();
+    nox.wait_text("deliberate panic", 5);
+    assert_all_gone(&[sleeper]);
 }

@@ -61,6 +61,14 @@ impl Workspace {
             return Ok(false);
         }
         std::fs::write(&cfg, format!("{CONFIG_HEADER}{default_agent}"))?;
+        let ignore = self.dir().join(".gitignore");
+        if !ignore.exists() {
+            // nox.toml and tasks/ are worth committing; state and worktrees are not.
+            std::fs::write(
+                ignore,
+                "nox.db*\nnox.sock\napi-token\nlogs/\nrun/\nworktrees/\n",
+            )?;
+        }
         Ok(true)
     }
 }

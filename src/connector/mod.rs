@@ -20,6 +20,18 @@ pub async fn prepare(
     (rows, cols): (u16, u16),
     stubs: &StubPool,
 ) -> std::io::Result<SpawnRequest> {
+    let mut spec = std::borrow::Cow::Borrowed(spec);
+    if spec.isolation == crate::domain::Isolation::Worktree {
+        let ws2 = ws.clone();
+        let name = spec.name.clone();
+        let tree =
+            tokio::task::spawn_blocking(move || crate::runtime::worktree::ensure(&ws2, &name))
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?
+                .map_err(std::io::Error::other)?;
+        spec.to_mut().cwd = crate::runtime::worktree::map_cwd(ws, &tree, &spec.cwd);
+    }
+    let spec = spec.as_ref();
     if !spec.cwd.is_dir() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
@@ -28,12 +40,6 @@ pub async fn prepare(
                 spec.cwd.display(),
                 std::io::Error::from_raw_os_error(libc::ENOENT)
             ),
-        ));
-    }
-    if spec.isolation == crate::domain::Isolation::Worktree {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "isolation = \"worktree\" needs the worktree manager, which this build does not have; use isolation = \"none\"",
         ));
     }
     let mut req = generic::base_request(spec, rows, cols);
@@ -59,4 +65,75 @@ pub async fn prepare(
 /// Whether `program` would be found for an agent started in `cwd`.
 pub fn on_path(program: &str, cwd: &Path) -> bool {
     resolve_program(program, cwd, None).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AgentKind, Isolation, PermissionMode, RestartPolicy};
+
+    fn spec(root: &Path, isolation: Isolation) -> AgentSpec {
+        AgentSpec {
+            name: "w".into(),
+            kind: AgentKind::Generic,
+            command: "sh".into(),
+            args: vec![],
+            cwd: root.join("sub"),
+            env: [("TERM".to_string(), "dumb".to_string())].into(),
+            capabilities: vec![],
+            isolation,
+            restart: RestartPolicy::Never,
+            max_restarts: 0,
+            restart_window_secs: 60,
+            permission_mode: PermissionMode::Default,
+            model_script: None,
+            autostart: true,
+            ready_pattern: None,
+            busy_pattern: None,
+            wait_pattern: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn generic_request_env_and_worktree_cwd() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+        let ws = Workspace::at(root);
+        let stubs = StubPool::default();
+        let req = prepare(&spec(root, Isolation::None), &ws, (10, 40), &stubs)
+            .await
+            .expect("prepare");
+        assert!(req.program.ends_with("sh"));
+        assert_eq!(req.cwd, root.join("sub"));
+        assert!(
+            req.env.contains(&("TERM".into(), "dumb".into())),
+            "the definition's env wins"
+        );
+        assert!(
+            !req.env
+                .iter()
+                .any(|(k, v)| k == "TERM" && v == "xterm-256color")
+        );
+        assert!(req.env_remove.contains(&"COLORTERM".to_string()));
+
+        let e = prepare(&spec(root, Isolation::Worktree), &ws, (10, 40), &stubs)
+            .await
+            .expect_err("no repo");
+        assert!(e.to_string().contains("git repository"), "{e}");
+        let repo = git2::Repository::init(root).expect("init");
+        std::fs::write(root.join("sub/f"), "x").expect("w");
+        let mut index = repo.index().expect("index");
+        index.add_path(Path::new("sub/f")).expect("add");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let sig = git2::Signature::now("n", "n@example.invalid").expect("sig");
+        repo.commit(Some("HEAD"), &sig, &sig, "c", &tree, &[])
+            .expect("commit");
+        let req = prepare(&spec(root, Isolation::Worktree), &ws, (10, 40), &stubs)
+            .await
+            .expect("worktree");
+        assert_eq!(req.cwd, ws.dir().join("worktrees/w/sub"));
+    }
 }

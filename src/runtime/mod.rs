@@ -8,5 +8,6 @@ pub mod handle;
 pub mod pty;
 pub mod stubs;
 pub mod supervisor;
+pub mod worktree;
 
 pub use handle::{AgentView, Event, RuntimeHandle, RuntimeOptions, start};

@@ -244,6 +244,12 @@ async fn event_loop(
     let mut drawn_logs = u64::MAX;
     let mut tick = 0usize;
     let mut next_tick = Instant::now() + SPINNER;
+    // A deliberate crash for the tests of the panic path (terminal restored,
+    // no agent left behind); never set in normal use.
+    let panic_at = std::env::var("NOX_DEBUG_PANIC_AFTER_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|ms| Instant::now() + Duration::from_millis(ms));
     relayout(tui, app, handle);
     loop {
         if app.quit {
@@ -311,6 +317,9 @@ async fn event_loop(
                 dirty |= visible_term || logs;
             }
             () = sleep_until(frame_due.unwrap_or(far)), if frame_due.is_some() => {}
+            () = sleep_until(panic_at.unwrap_or(far)), if panic_at.is_some() => {
+                panic!("NOX_DEBUG_PANIC_AFTER_MS: deliberate panic");
+            }
             () = sleep_until(next_tick), if spinning => {
                 tick = tick.wrapping_add(1);
                 next_tick = Instant::now() + SPINNER;

@@ -48,6 +48,17 @@ pub struct NoxPty {
 impl NoxPty {
     /// Starts `nox ARGS` in `ws` at `rows`×`cols`.
     pub fn start(ws: &Ws, args: &[&str], rows: u16, cols: u16) -> Self {
+        Self::start_with_env(ws, args, rows, cols, &[])
+    }
+
+    /// Starts `nox ARGS` with extra environment variables.
+    pub fn start_with_env(
+        ws: &Ws,
+        args: &[&str],
+        rows: u16,
+        cols: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -65,6 +76,9 @@ impl NoxPty {
         cmd.env("SHELL", "/bin/sh");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("RUST_LOG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn nox");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
@@ -172,6 +186,22 @@ impl NoxPty {
             .expect("parser")
             .screen_mut()
             .set_size(rows, cols);
+    }
+
+    /// Asserts nox left the outer terminal as it found it: normal screen,
+    /// no mouse reporting, no bracketed paste, cursor visible.
+    pub fn assert_terminal_restored(&self) {
+        std::thread::sleep(Duration::from_millis(200));
+        self.with_screen(|s| {
+            assert!(!s.alternate_screen(), "still on the alternate screen");
+            assert_eq!(
+                s.mouse_protocol_mode(),
+                vt100::MouseProtocolMode::None,
+                "mouse reporting left on"
+            );
+            assert!(!s.bracketed_paste(), "bracketed paste left on");
+            assert!(!s.hide_cursor(), "cursor left hidden");
+        });
     }
 
     /// nox's pid.
