@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use nox::config::keymap::Keymap;
 use nox::config::theme::Theme;
-use nox::domain::{AgentKind, AgentSpec, AgentStatus, Isolation, PermissionMode, RestartPolicy};
+use nox::domain::{AgentKind, AgentSpec, AgentStatus};
 use nox::logging::{LogLine, LogRing};
 use nox::runtime::AgentView;
 use nox::runtime::pty::Term;
@@ -19,25 +19,7 @@ use ratatui::layout::Rect;
 use tokio::sync::Notify;
 
 fn spec(name: &str, kind: AgentKind) -> AgentSpec {
-    AgentSpec {
-        name: name.into(),
-        kind,
-        command: "bash".into(),
-        args: vec![],
-        cwd: "/w".into(),
-        env: std::collections::BTreeMap::default(),
-        capabilities: vec![],
-        isolation: Isolation::None,
-        restart: RestartPolicy::OnFailure,
-        max_restarts: 5,
-        restart_window_secs: 60,
-        permission_mode: PermissionMode::Default,
-        model_script: None,
-        autostart: true,
-        ready_pattern: None,
-        busy_pattern: None,
-        wait_pattern: None,
-    }
+    AgentSpec::new(name, kind, "bash", "/w")
 }
 
 fn view(

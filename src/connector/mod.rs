@@ -70,28 +70,14 @@ pub fn on_path(program: &str, cwd: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AgentKind, Isolation, PermissionMode, RestartPolicy};
+    use crate::domain::{AgentKind, Isolation, RestartPolicy};
 
     fn spec(root: &Path, isolation: Isolation) -> AgentSpec {
-        AgentSpec {
-            name: "w".into(),
-            kind: AgentKind::Generic,
-            command: "sh".into(),
-            args: vec![],
-            cwd: root.join("sub"),
-            env: [("TERM".to_string(), "dumb".to_string())].into(),
-            capabilities: vec![],
-            isolation,
-            restart: RestartPolicy::Never,
-            max_restarts: 0,
-            restart_window_secs: 60,
-            permission_mode: PermissionMode::Default,
-            model_script: None,
-            autostart: true,
-            ready_pattern: None,
-            busy_pattern: None,
-            wait_pattern: None,
-        }
+        let mut s = AgentSpec::new("w", AgentKind::Generic, "sh", root.join("sub"));
+        s.env = [("TERM".to_string(), "dumb".to_string())].into();
+        s.isolation = isolation;
+        s.restart = RestartPolicy::Never;
+        s
     }
 
     #[tokio::test]

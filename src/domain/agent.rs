@@ -128,6 +128,37 @@ pub struct AgentSpec {
     pub wait_pattern: Option<String>,
 }
 
+impl AgentSpec {
+    /// A definition with SPEC §2's defaults for everything but the name,
+    /// kind, program and absolute working directory.
+    pub fn new(
+        name: &str,
+        kind: AgentKind,
+        command: &str,
+        cwd: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            command: command.into(),
+            args: Vec::new(),
+            cwd: cwd.into(),
+            env: BTreeMap::new(),
+            capabilities: Vec::new(),
+            isolation: Isolation::None,
+            restart: RestartPolicy::OnFailure,
+            max_restarts: 5,
+            restart_window_secs: 60,
+            permission_mode: PermissionMode::Default,
+            model_script: None,
+            autostart: true,
+            ready_pattern: None,
+            busy_pattern: None,
+            wait_pattern: None,
+        }
+    }
+}
+
 /// Whether `name` matches the agent name pattern `[a-z0-9][a-z0-9_-]{0,31}` (SPEC §2).
 pub fn valid_agent_name(name: &str) -> bool {
     let b = name.as_bytes();

@@ -6,29 +6,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::Rect;
 
 use super::*;
-use crate::domain::{AgentKind, AgentSpec, Isolation, PermissionMode, RestartPolicy};
+use crate::domain::{AgentKind, AgentSpec};
 
 fn view(name: &str, status: AgentStatus) -> AgentView {
     AgentView {
-        spec: AgentSpec {
-            name: name.into(),
-            kind: AgentKind::Generic,
-            command: "sh".into(),
-            args: vec![],
-            cwd: "/".into(),
-            env: std::collections::BTreeMap::default(),
-            capabilities: vec![],
-            isolation: Isolation::None,
-            restart: RestartPolicy::OnFailure,
-            max_restarts: 5,
-            restart_window_secs: 60,
-            permission_mode: PermissionMode::Default,
-            model_script: None,
-            autostart: true,
-            ready_pattern: None,
-            busy_pattern: None,
-            wait_pattern: None,
-        },
+        spec: AgentSpec::new(name, AgentKind::Generic, "sh", "/"),
         status,
         detail: String::new(),
         restarts: 0,
