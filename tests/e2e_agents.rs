@@ -222,3 +222,41 @@ fn scrollback_mode_scrolls_and_searches() {
     nox.type_str("q");
     nox.wait_text("row-300", 10);
 }
+
+#[test]
+fn a_flooding_agent_never_stalls_the_others_or_the_ui() {
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"flood\"\ncommand = \"yes\"\nargs = [\"nox flood\"]\n{BASH}"
+    ));
+    let mut nox = NoxPty::start(&ws, &[], 30, 110);
+    nox.wait_text("nox flood", 15);
+    nox.prefix(b"1");
+    nox.wait_text("nox$", 15);
+    for i in 0..5 {
+        nox.type_str(&format!("echo still-responsive-{i}\r"));
+        nox.wait_text(&format!("still-responsive-{i}"), 10);
+    }
+    nox.prefix(b"0");
+    nox.wait_text("nox flood", 10);
+}
+
+#[test]
+fn first_run_creates_a_workspace_with_one_agent() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("home")).expect("home");
+    let ws = Ws { dir };
+    std::fs::remove_dir_all(ws.file(".nox")).ok();
+    // A PATH without Claude Code: the agent is $SHELL (/bin/sh here).
+    let nox = NoxPty::start_with_env(&ws, &[], 30, 110, &[("PATH", "/usr/bin:/bin")]);
+    nox.wait_text("Agents (1)", 15);
+    let cfg = std::fs::read_to_string(ws.file(".nox/nox.toml")).expect("created");
+    assert!(
+        cfg.contains("name = \"shell\"") && cfg.contains("command = \"/bin/sh\""),
+        "{cfg}"
+    );
+    assert!(
+        cfg.contains("# name = \"backend\""),
+        "the reference comments are there: {cfg}"
+    );
+    assert!(ws.file(".nox/.gitignore").is_file());
+}
