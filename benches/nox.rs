@@ -9,6 +9,9 @@
 //! - memory: RSS per agent pane with a full 10k-line scrollback, against a
 //!   bare vt100 parser holding the same lines.
 //!
+//! - store: event rows/s through the store's batching writer thread, against
+//!   raw rusqlite inserts batched 1000 per transaction on the same pragmas.
+//!
 //! Results and method: docs/benchmarks.md.
 
 mod common;
@@ -47,6 +50,9 @@ fn main() {
     }
     if want("memory") {
         memory();
+    }
+    if want("store") {
+        store();
     }
 }
 
@@ -428,4 +434,57 @@ fn memory() {
         nox_per / bare_per.max(0.001),
         if nox_per <= budget { "met" } else { "NOT met" }
     );
+}
+
+fn store() {
+    const N: usize = 200_000;
+    println!("store: {N} event rows, WAL + synchronous=NORMAL, median of 3 runs");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut raw_runs = Vec::new();
+    let mut nox_runs = Vec::new();
+    for run in 0..3 {
+        let path = dir.path().join(format!("raw{run}.db"));
+        let mut conn = rusqlite::Connection::open(&path).expect("open");
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .expect("wal");
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .expect("sync");
+        nox::store::migrations::migrate(&mut conn).expect("migrate");
+        let t0 = Instant::now();
+        for chunk in 0..N / 1000 {
+            let tx = conn.transaction().expect("tx");
+            {
+                let mut st = tx
+                    .prepare_cached("INSERT INTO events(ts_ms, kind, agent, task, data) VALUES (?1, ?2, ?3, ?4, ?5)")
+                    .expect("prepare");
+                for i in 0..1000 {
+                    st.execute(rusqlite::params![i, "bench", "agent", chunk, "{\"i\":1}"])
+                        .expect("insert");
+                }
+            }
+            tx.commit().expect("commit");
+        }
+        raw_runs.push(N as f64 / t0.elapsed().as_secs_f64());
+
+        let store =
+            nox::store::Store::open(&dir.path().join(format!("nox{run}.db"))).expect("open");
+        let t0 = Instant::now();
+        for i in 0..N {
+            nox::store::events::append(
+                &store,
+                nox::store::events::EventRecord::new(
+                    "bench",
+                    Some("agent"),
+                    Some(i as u64 / 1000),
+                    serde_json::json!({"i": 1}),
+                ),
+            );
+        }
+        store.flush().expect("flush");
+        nox_runs.push(N as f64 / t0.elapsed().as_secs_f64());
+    }
+    let (raw, ours) = (median(raw_runs), median(nox_runs));
+    println!("  raw rusqlite, 1000 rows/transaction: {raw:10.0} rows/s");
+    println!("  nox store writer (append + flush):  {ours:10.0} rows/s");
+    println!("  ratio {:.2}x (target >= 0.25x)", ours / raw);
 }

@@ -13,4 +13,5 @@ pub mod domain;
 pub mod logging;
 pub mod model_stub;
 pub mod runtime;
+pub mod store;
 pub mod tui;

@@ -4,7 +4,9 @@
 pub mod agent;
 pub mod restart;
 pub mod status;
+pub mod task;
 
 pub use agent::{AgentKind, AgentSpec, Isolation, PermissionMode, RestartPolicy};
 pub use restart::{RestartDecision, RestartTracker};
 pub use status::AgentStatus;
+pub use task::{Task, TaskEvent, TaskId, TaskStatus};

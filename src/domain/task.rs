@@ -1,0 +1,303 @@
+//! Tasks (SPEC §1, §4): the type, its status machine, dependency cycles and
+//! routing. Every transition is a pure function of the task and what
+//! happened; the runtime applies the result and records it as an event.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A task id (positive, assigned by the store).
+pub type TaskId = u64;
+
+/// Default attempts before a task fails (SPEC §4).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// Where a task is (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    /// Waiting for a dependency (`after`) to reach `done`.
+    Blocked,
+    /// Ready for an agent.
+    Queued,
+    /// Leased to an agent; the body is being delivered.
+    Assigned,
+    /// The agent accepted the prompt and works on it.
+    Running,
+    /// Finished; `result` holds the outcome.
+    Done,
+    /// Gave up after `max_attempts`, or failed outright.
+    Failed,
+    /// Cancelled by the user.
+    Cancelled,
+}
+
+impl TaskStatus {
+    /// Every status, in board order.
+    pub const ALL: [TaskStatus; 7] = [
+        Self::Blocked,
+        Self::Queued,
+        Self::Assigned,
+        Self::Running,
+        Self::Done,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocked => "blocked",
+            Self::Queued => "queued",
+            Self::Assigned => "assigned",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a lowercase name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// No transition leaves this status.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Cancelled)
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A unit of work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Id.
+    pub id: TaskId,
+    /// One line.
+    pub title: String,
+    /// The prompt delivered to the agent.
+    pub body: String,
+    /// Higher first.
+    pub priority: i32,
+    /// Capabilities an agent needs to take it.
+    pub needs: Vec<String>,
+    /// Tasks that must be `done` first.
+    pub after: Vec<TaskId>,
+    /// Explicit assignee, or the agent holding the lease.
+    pub assignee: Option<String>,
+    /// Status.
+    pub status: TaskStatus,
+    /// Deliveries so far.
+    pub attempts: u32,
+    /// Attempts before `failed`.
+    pub max_attempts: u32,
+    /// Lease deadline, ms since the Unix epoch, while assigned or running.
+    pub lease_until: Option<u64>,
+    /// The agent's final message (and changed files), once done.
+    pub result: Option<String>,
+    /// Why it failed, or other detail for the board.
+    pub detail: String,
+}
+
+impl Task {
+    /// A new task: `blocked` when some of `after` is not done yet, else `queued`.
+    pub fn new(id: TaskId, title: &str, body: &str, after: Vec<TaskId>, deps_done: bool) -> Self {
+        Self {
+            id,
+            title: title.into(),
+            body: body.into(),
+            priority: 0,
+            needs: Vec::new(),
+            after,
+            assignee: None,
+            status: if deps_done {
+                TaskStatus::Queued
+            } else {
+                TaskStatus::Blocked
+            },
+            attempts: 0,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            lease_until: None,
+            result: None,
+            detail: String::new(),
+        }
+    }
+}
+
+/// What happened to a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskEvent {
+    /// Every dependency reached `done`.
+    DepsDone,
+    /// Leased to `agent` until `lease_until` (ms since epoch) for delivery.
+    Assign {
+        /// The agent.
+        agent: String,
+        /// Lease deadline.
+        lease_until: u64,
+    },
+    /// The agent's `UserPromptSubmit` confirmed the delivery.
+    Started,
+    /// The lease was renewed while the agent lives.
+    Renew {
+        /// New deadline.
+        lease_until: u64,
+    },
+    /// The agent's turn ended (Stop hook, or the ready pattern returned).
+    Completed {
+        /// Final message and changed files.
+        result: String,
+    },
+    /// The agent crashed, the lease lapsed, or delivery stalled.
+    Lost {
+        /// Why, for the events log.
+        why: String,
+    },
+    /// The user cancelled it.
+    Cancel,
+}
+
+/// A refused transition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("task {id} is {status}: cannot {what}")]
+pub struct TransitionError {
+    /// The task.
+    pub id: TaskId,
+    /// Its status.
+    pub status: TaskStatus,
+    /// What was attempted.
+    pub what: &'static str,
+}
+
+/// Applies `ev` to `t`; returns the new task, or why the edge does not exist.
+pub fn transition(t: &Task, ev: &TaskEvent) -> Result<Task, TransitionError> {
+    use TaskStatus as S;
+    let refuse = |what| {
+        Err(TransitionError {
+            id: t.id,
+            status: t.status,
+            what,
+        })
+    };
+    let mut n = t.clone();
+    match (t.status, ev) {
+        (S::Blocked, TaskEvent::DepsDone) => n.status = S::Queued,
+        (S::Queued, TaskEvent::Assign { agent, lease_until }) => {
+            n.status = S::Assigned;
+            n.assignee = Some(agent.clone());
+            n.lease_until = Some(*lease_until);
+            n.attempts += 1;
+        }
+        (S::Assigned, TaskEvent::Started) => n.status = S::Running,
+        (S::Assigned | S::Running, TaskEvent::Renew { lease_until }) => {
+            n.lease_until = Some(*lease_until);
+        }
+        (S::Running, TaskEvent::Completed { result }) => {
+            n.status = S::Done;
+            n.result = Some(result.clone());
+            n.lease_until = None;
+        }
+        (S::Assigned | S::Running, TaskEvent::Lost { why }) => {
+            n.lease_until = None;
+            n.detail.clone_from(why);
+            if n.attempts >= n.max_attempts {
+                n.status = S::Failed;
+                n.detail = format!("{why}; gave up after {} attempts", n.attempts);
+            } else {
+                n.status = S::Queued;
+            }
+        }
+        (s, TaskEvent::Cancel) if !s.is_final() => {
+            n.status = S::Cancelled;
+            n.lease_until = None;
+        }
+        (_, TaskEvent::DepsDone) => return refuse("unblock"),
+        (_, TaskEvent::Assign { .. }) => return refuse("assign"),
+        (_, TaskEvent::Started) => return refuse("start"),
+        (_, TaskEvent::Renew { .. }) => return refuse("renew the lease"),
+        (_, TaskEvent::Completed { .. }) => return refuse("complete"),
+        (_, TaskEvent::Lost { .. }) => return refuse("requeue"),
+        (_, TaskEvent::Cancel) => return refuse("cancel"),
+    }
+    Ok(n)
+}
+
+/// The dependency cycle that adding `after` to task `id` would make, as a
+/// path of ids starting and ending at `id`; `None` when there is none.
+pub fn find_cycle(
+    deps: &BTreeMap<TaskId, Vec<TaskId>>,
+    id: TaskId,
+    after: &[TaskId],
+) -> Option<Vec<TaskId>> {
+    fn walk(
+        deps: &BTreeMap<TaskId, Vec<TaskId>>,
+        target: TaskId,
+        at: TaskId,
+        path: &mut Vec<TaskId>,
+        seen: &mut BTreeSet<TaskId>,
+    ) -> bool {
+        if at == target {
+            return true;
+        }
+        if !seen.insert(at) {
+            return false;
+        }
+        path.push(at);
+        for next in deps.get(&at).into_iter().flatten() {
+            if walk(deps, target, *next, path, seen) {
+                return true;
+            }
+        }
+        path.pop();
+        false
+    }
+    for start in after {
+        let mut path = vec![id];
+        if walk(deps, id, *start, &mut path, &mut BTreeSet::new()) {
+            path.push(id);
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// What routing knows of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Ready for a prompt now.
+    pub idle: bool,
+    /// Its capabilities.
+    pub capabilities: &'a [String],
+    /// Tasks it holds (assigned or running).
+    pub load: usize,
+}
+
+/// The agent to deliver `task` to now, if any (SPEC §4 routing): the explicit
+/// assignee when idle; else an idle agent having every `needs`, least loaded,
+/// ties by name.
+pub fn route<'a>(task: &Task, agents: &[Candidate<'a>]) -> Option<&'a str> {
+    if let Some(who) = &task.assignee {
+        return agents
+            .iter()
+            .find(|a| a.name == who && a.idle)
+            .map(|a| a.name);
+    }
+    agents
+        .iter()
+        .filter(|a| a.idle && task.needs.iter().all(|n| a.capabilities.contains(n)))
+        .min_by(|a, b| a.load.cmp(&b.load).then(a.name.cmp(b.name)))
+        .map(|a| a.name)
+}
+
+#[cfg(test)]
+#[path = "task_tests.rs"]
+mod tests;

@@ -1,0 +1,253 @@
+//! The store: SQLite (rusqlite, bundled) in WAL mode with
+//! `synchronous=NORMAL` and a busy timeout, owned by one thread. Writes are
+//! queued and committed in batches (every 1000 operations or 5 ms, whichever
+//! comes first); a write's acknowledgement is sent only after its batch is
+//! committed, so nothing acknowledged is lost if nox is killed.
+
+pub mod events;
+pub mod migrations;
+pub mod tasks;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+/// Largest batch of writes in one transaction.
+pub const BATCH_MAX: usize = 1000;
+/// Longest a write waits for its batch to fill.
+pub const BATCH_WINDOW: Duration = Duration::from_millis(5);
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused (locked, full disk, corrupt, constraint).
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A refused change (e.g. a dependency cycle), in words.
+    #[error("{0}")]
+    Refused(String),
+    /// The store thread is gone.
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// Result of store operations.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A write runs on a savepoint of the batch's transaction (a `Connection` view).
+type WriteFn = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
+type ReadFn = Box<dyn FnOnce(&Connection) + Send>;
+
+enum Op {
+    Write(WriteFn, Option<mpsc::Sender<Result<()>>>),
+    Read(ReadFn),
+}
+
+/// A cheap, cloneable handle on the store thread.
+#[derive(Clone)]
+pub struct Store {
+    tx: mpsc::Sender<Op>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating) the database at `path`, migrates it and starts the
+    /// owner thread. Errors when the file cannot be opened or migrated.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("nox-store".into())
+            .spawn(move || run(conn, &rx))
+            .map_err(|e| StoreError::Refused(format!("cannot start the store thread: {e}")))?;
+        Ok(Self {
+            tx,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queues a write without waiting (it joins the next batch).
+    pub fn write_later(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) {
+        let _ = self.tx.send(Op::Write(Box::new(f), None));
+    }
+
+    /// Runs a write in the next batch and waits until it is committed.
+    pub fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (out_tx, out_rx) = mpsc::channel();
+        let (ack_tx, ack_rx) = mpsc::channel();
+        let op = move |tx: &Connection| -> Result<()> {
+            let v = f(tx)?;
+            let _ = out_tx.send(v);
+            Ok(())
+        };
+        self.tx
+            .send(Op::Write(Box::new(op), Some(ack_tx)))
+            .map_err(|_| StoreError::Closed)?;
+        ack_rx.recv().map_err(|_| StoreError::Closed)??;
+        out_rx.recv().map_err(|_| StoreError::Closed)
+    }
+
+    /// Runs a query on the store thread (after the writes queued before it).
+    pub fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (out_tx, out_rx) = mpsc::channel();
+        self.tx
+            .send(Op::Read(Box::new(move |c| {
+                let _ = out_tx.send(f(c));
+            })))
+            .map_err(|_| StoreError::Closed)?;
+        out_rx.recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Waits until every write queued so far is committed.
+    pub fn flush(&self) -> Result<()> {
+        self.write(|_| Ok(()))
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` when the database is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+    }
+}
+
+fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>) {
+    let mut batch: Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)> = Vec::with_capacity(BATCH_MAX);
+    while let Ok(op) = rx.recv() {
+        let mut reads = Vec::new();
+        match op {
+            Op::Write(f, ack) => batch.push((f, ack)),
+            Op::Read(f) => reads.push(f),
+        }
+        let deadline = Instant::now() + BATCH_WINDOW;
+        while !batch.is_empty() && batch.len() < BATCH_MAX && reads.is_empty() {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Op::Write(f, ack)) => batch.push((f, ack)),
+                Ok(Op::Read(f)) => reads.push(f),
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            commit(&mut conn, &mut batch);
+        }
+        for f in reads {
+            f(&conn);
+        }
+    }
+}
+
+/// Commits `batch` in one transaction. A failing write is rolled back on
+/// its own (savepoint) and reported to its caller; the others commit.
+fn commit(conn: &mut Connection, batch: &mut Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)>) {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let result = (|| -> Result<()> {
+        let mut tx = conn.transaction()?;
+        for (f, ack) in batch.drain(..) {
+            let sp = tx.savepoint()?;
+            let r = f(&sp);
+            if r.is_ok() {
+                sp.commit()?;
+            }
+            outcomes.push((r, ack));
+        }
+        tx.set_drop_behavior(rusqlite::DropBehavior::Commit);
+        tx.commit()?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            for (r, ack) in outcomes {
+                if let Some(ack) = ack {
+                    let _ = ack.send(r);
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!("store: commit failed: {e}");
+            for (_, ack) in outcomes {
+                if let Some(ack) = ack {
+                    let _ = ack.send(Err(StoreError::Refused(format!("commit failed: {e}"))));
+                }
+            }
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_commit_in_batches_and_reads_see_them() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
+        for i in 0..2500 {
+            store.write_later(move |tx| {
+                tx.execute(
+                    "INSERT INTO events(ts_ms, kind, data) VALUES (?1, 'test', '{}')",
+                    [i],
+                )?;
+                Ok(())
+            });
+        }
+        store.flush().expect("flush");
+        let n: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?))
+            .expect("count");
+        assert_eq!(n, 2500);
+        assert_eq!(store.integrity_check().expect("check"), "ok");
+        let mode: String = store
+            .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
+            .expect("mode");
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_failing_write_does_not_take_its_batch_down() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
+        store.write_later(|tx| {
+            tx.execute("INSERT INTO events(ts_ms, kind) VALUES (1, 'kept')", [])?;
+            Ok(())
+        });
+        let bad = store.write(|tx| {
+            tx.execute("INSERT INTO events(ts_ms, kind) VALUES (2, 'undone')", [])?;
+            tx.execute("INSERT INTO nope VALUES (1)", [])?;
+            Ok(())
+        });
+        assert!(bad.is_err());
+        let kinds: Vec<String> = store
+            .read(|c| {
+                let mut s = c.prepare("SELECT kind FROM events ORDER BY id")?;
+                let rows = s
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok(rows)
+            })
+            .expect("kinds");
+        assert_eq!(kinds, ["kept"]);
+    }
+}
