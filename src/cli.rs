@@ -36,6 +36,14 @@ pub enum Command {
     /// Manage agent definitions.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Called by Claude Code hooks with the hook JSON on stdin (SPEC §7).
+    Hook {
+        /// The hook event (SessionStart, UserPromptSubmit, PreToolUse, …).
+        event: String,
+        /// The agent the hook belongs to.
+        #[arg(long)]
+        agent: String,
+    },
     /// Serve a model script as a scripted Anthropic Messages endpoint on loopback.
     #[command(name = "model-stub", hide = true)]
     ModelStub {

@@ -19,6 +19,12 @@ pub fn run(cli: &Cli) -> u8 {
         Some(Command::Init { dir }) => init(dir.as_deref()),
         Some(Command::Agent(a)) => agent(cli, a),
         Some(Command::ModelStub { script, port }) => model_stub(script, *port),
+        Some(Command::Hook { event, agent }) => {
+            let socket = std::env::var_os("NOX_SOCKET")
+                .map(PathBuf::from)
+                .or_else(|| find_workspace(cli).map(|ws| ws.dir().join("nox.sock")));
+            crate::hook::run(event, agent, socket)
+        }
     }
 }
 

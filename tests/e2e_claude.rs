@@ -65,3 +65,85 @@ fn claude_code_runs_in_a_pane_against_the_scripted_endpoint() {
     }
     nox.wait_exit(20);
 }
+
+const HOOKS_SCRIPT: &str = r#"
+[[turn]]
+[[turn.step]]
+text = "Thought about it for a while."
+delay_ms = 3000
+[[turn]]
+[[turn.step]]
+text = "Making the build directory."
+tool = "Bash"
+input = { command = "mkdir -p build && echo made > build/marker", description = "Make build" }
+[[turn.step]]
+text = "Made the build directory."
+"#;
+
+#[test]
+fn hooks_drive_busy_idle_and_waiting_with_the_tool_and_command() {
+    let bin = claude_bin();
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"claude\"\nkind = \"claude\"\ncommand = {:?}\nmodel_script = \"script.toml\"\npermission_mode = \"default\"\n",
+        bin.display().to_string()
+    ));
+    std::fs::write(ws.file("script.toml"), HOOKS_SCRIPT).expect("script");
+    let mut nox = NoxPty::start(&ws, &[], 40, 130);
+    nox.wait_text("❯", 60);
+    nox.wait_for("idle before the prompt", 30, |s| {
+        s.contains("claude · idle")
+    });
+    nox.type_str("think about it");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    nox.type_str("\r");
+    // The endpoint holds the reply for 3 s: UserPromptSubmit made it busy.
+    nox.wait_for("busy from the hook", 10, |s| {
+        s.contains("claude · busy") && s.contains("hook UserPromptSubmit")
+    });
+    nox.wait_text("Thought about it for a while.", 30);
+    nox.wait_for("idle from the Stop hook", 15, |s| {
+        s.contains("claude · idle") && s.contains("hook Stop")
+    });
+    nox.type_str("make the build dir");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    nox.type_str("\r");
+    let s = nox.wait_for("waiting on the permission prompt", 30, |s| {
+        s.contains("claude · waiting")
+    });
+    assert!(
+        s.contains("permission: Bash mkdir -p build"),
+        "the tool and command are shown: {s}"
+    );
+    nox.wait_text("Esc to cancel", 10);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    nox.type_str("1");
+    nox.wait_text("Made the build directory.", 30);
+    nox.wait_for("idle again", 15, |s| s.contains("claude · idle"));
+    assert!(
+        ws.file("build/marker").is_file(),
+        "the approved command ran"
+    );
+}
+
+#[test]
+fn hook_without_an_instance_exits_zero_quickly_and_logs_the_miss() {
+    let ws = Ws::new("[[agent]]\nname = \"a\"\ncommand = \"sh\"\n");
+    let t0 = std::time::Instant::now();
+    let mut child = std::process::Command::new(crate::support::nox_bin())
+        .args(["hook", "Stop", "--agent", "a"])
+        .current_dir(ws.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("nox hook");
+    std::io::Write::write_all(
+        child.stdin.as_mut().expect("stdin"),
+        b"{\"session_id\":\"s\"}",
+    )
+    .expect("write");
+    drop(child.stdin.take());
+    let st = child.wait().expect("wait");
+    assert!(st.success());
+    assert!(t0.elapsed() < std::time::Duration::from_secs(2));
+    let log = std::fs::read_to_string(ws.file(".nox/logs/hooks.log")).expect("miss logged");
+    assert!(log.contains("Stop for a: no nox instance"), "{log}");
+}

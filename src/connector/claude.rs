@@ -9,27 +9,37 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::config::Workspace;
+use super::Ctx;
 use crate::domain::AgentSpec;
+use crate::domain::hook::EVENTS;
 use crate::runtime::pty::SpawnRequest;
-use crate::runtime::stubs::StubPool;
 
 /// The API key given to scripted agents (the stub accepts any key).
 pub const SCRIPTED_API_KEY: &str = "sk-ant-nox-scripted-endpoint-0000000000";
 
-/// Adds Claude Code's arguments and, with a model script, its offline setup.
-pub async fn apply(
-    spec: &AgentSpec,
-    ws: &Workspace,
-    req: &mut SpawnRequest,
-    stubs: &StubPool,
-) -> std::io::Result<()> {
-    let mut args = vec![
+/// Adds Claude Code's arguments: `--settings` with nox's hooks (when hooks
+/// are wanted), `--permission-mode`, and with a model script its offline setup.
+pub async fn apply(spec: &AgentSpec, ctx: &Ctx<'_>, req: &mut SpawnRequest) -> std::io::Result<()> {
+    let ws = ctx.ws;
+    let mut args = Vec::new();
+    if let Some(nox) = ctx.nox_exe {
+        let settings = write_settings(&ws.run_dir(&spec.name), nox, &spec.name)?;
+        args.extend([
+            "--settings".to_string(),
+            settings.to_string_lossy().into_owned(),
+        ]);
+        req.env.push((
+            "NOX_SOCKET".into(),
+            ws.dir().join("nox.sock").to_string_lossy().into_owned(),
+        ));
+    }
+    args.extend([
         "--permission-mode".to_string(),
         spec.permission_mode.as_arg().to_string(),
-    ];
+    ]);
     args.append(&mut req.args);
     req.args = args;
+    let stubs = ctx.stubs;
     let Some(script) = &spec.model_script else {
         return Ok(());
     };
@@ -52,6 +62,31 @@ pub async fn apply(
         "CLAUDE_CONFIG_DIR".to_string(),
     ]);
     Ok(())
+}
+
+/// Writes `<dir>/settings.json` (nox's own file; the user's settings are
+/// never edited) whose hooks run `nox hook EVENT --agent NAME` for every
+/// event of [`EVENTS`]; returns its path.
+pub fn write_settings(dir: &Path, nox: &Path, agent: &str) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let mut hooks = serde_json::Map::new();
+    for event in EVENTS {
+        let command = format!(
+            "{} hook {event} --agent {agent}",
+            shell_words::quote(&nox.to_string_lossy())
+        );
+        let mut entry = json!({"hooks": [{"type": "command", "command": command, "timeout": 10}]});
+        if matches!(event, "PreToolUse" | "PostToolUse" | "PermissionRequest") {
+            entry["matcher"] = json!("*");
+        }
+        hooks.insert(event.to_string(), json!([entry]));
+    }
+    let path = dir.join("settings.json");
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&json!({"hooks": hooks})).unwrap_or_default(),
+    )?;
+    Ok(path)
 }
 
 /// Writes (merging into any existing file) `<home>/.claude.json` as
@@ -90,6 +125,20 @@ pub fn write_claude_json(home: &Path, cwd: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_register_every_hook_event() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let p = write_settings(tmp.path(), Path::new("/opt/my nox/nox"), "be").expect("settings");
+        let v: Value = serde_json::from_slice(&std::fs::read(p).expect("read")).expect("json");
+        for e in EVENTS {
+            let cmd = v["hooks"][e][0]["hooks"][0]["command"]
+                .as_str()
+                .expect("command");
+            assert_eq!(cmd, format!("'/opt/my nox/nox' hook {e} --agent be"));
+        }
+        assert_eq!(v["hooks"]["PreToolUse"][0]["matcher"], "*");
+    }
 
     #[test]
     fn claude_json_approves_key_tail_and_trusts_cwd() {

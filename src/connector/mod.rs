@@ -2,6 +2,7 @@
 //! argv and environment of a PTY spawn. One file per kind.
 
 pub mod claude;
+pub mod claude_screen;
 pub mod generic;
 
 use std::path::Path;
@@ -12,14 +13,24 @@ use crate::runtime::pty::SpawnRequest;
 use crate::runtime::pty::spawn::resolve_program;
 use crate::runtime::stubs::StubPool;
 
+/// What preparing a spawn needs from the runtime.
+pub struct Ctx<'a> {
+    /// The workspace.
+    pub ws: &'a Workspace,
+    /// Scripted model endpoints.
+    pub stubs: &'a StubPool,
+    /// The nox binary hooks call; `None` starts claude without hooks.
+    pub nox_exe: Option<&'a Path>,
+}
+
 /// The spawn request for `spec` at PTY size `(rows, cols)`. Errors are the
 /// OS errors a start would give (ENOENT for a missing program or cwd).
 pub async fn prepare(
     spec: &AgentSpec,
-    ws: &Workspace,
+    ctx: &Ctx<'_>,
     (rows, cols): (u16, u16),
-    stubs: &StubPool,
 ) -> std::io::Result<SpawnRequest> {
+    let ws = ctx.ws;
     let mut spec = std::borrow::Cow::Borrowed(spec);
     if spec.isolation == crate::domain::Isolation::Worktree {
         let ws2 = ws.clone();
@@ -44,7 +55,7 @@ pub async fn prepare(
     }
     let mut req = generic::base_request(spec, rows, cols);
     if spec.kind == AgentKind::Claude {
-        claude::apply(spec, ws, &mut req, stubs).await?;
+        claude::apply(spec, ctx, &mut req).await?;
     }
     // Variables from the definition win over everything nox sets.
     for (k, v) in &spec.env {
@@ -87,9 +98,17 @@ mod tests {
         std::fs::create_dir_all(root.join("sub")).expect("mkdir");
         let ws = Workspace::at(root);
         let stubs = StubPool::default();
-        let req = prepare(&spec(root, Isolation::None), &ws, (10, 40), &stubs)
-            .await
-            .expect("prepare");
+        let req = prepare(
+            &spec(root, Isolation::None),
+            &Ctx {
+                ws: &ws,
+                stubs: &stubs,
+                nox_exe: None,
+            },
+            (10, 40),
+        )
+        .await
+        .expect("prepare");
         assert!(req.program.ends_with("sh"));
         assert_eq!(req.cwd, root.join("sub"));
         assert!(
@@ -103,9 +122,17 @@ mod tests {
         );
         assert!(req.env_remove.contains(&"COLORTERM".to_string()));
 
-        let e = prepare(&spec(root, Isolation::Worktree), &ws, (10, 40), &stubs)
-            .await
-            .expect_err("no repo");
+        let e = prepare(
+            &spec(root, Isolation::Worktree),
+            &Ctx {
+                ws: &ws,
+                stubs: &stubs,
+                nox_exe: None,
+            },
+            (10, 40),
+        )
+        .await
+        .expect_err("no repo");
         assert!(e.to_string().contains("git repository"), "{e}");
         let repo = git2::Repository::init(root).expect("init");
         std::fs::write(root.join("sub/f"), "x").expect("w");
@@ -117,9 +144,17 @@ mod tests {
         let sig = git2::Signature::now("n", "n@example.invalid").expect("sig");
         repo.commit(Some("HEAD"), &sig, &sig, "c", &tree, &[])
             .expect("commit");
-        let req = prepare(&spec(root, Isolation::Worktree), &ws, (10, 40), &stubs)
-            .await
-            .expect("worktree");
+        let req = prepare(
+            &spec(root, Isolation::Worktree),
+            &Ctx {
+                ws: &ws,
+                stubs: &stubs,
+                nox_exe: None,
+            },
+            (10, 40),
+        )
+        .await
+        .expect("worktree");
         assert_eq!(req.cwd, ws.dir().join("worktrees/w/sub"));
     }
 }

@@ -2,6 +2,7 @@
 //! Nothing here touches tokio, ratatui, PTYs or the filesystem.
 
 pub mod agent;
+pub mod hook;
 pub mod restart;
 pub mod status;
 pub mod task;

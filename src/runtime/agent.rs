@@ -18,7 +18,9 @@ use super::pty::log::{AgentLog, DEFAULT_CAP};
 use super::pty::{ExitInfo, PtyBackend, Term};
 use super::stubs::StubPool;
 use crate::config::Workspace;
-use crate::domain::{AgentSpec, AgentStatus, RestartDecision, RestartTracker};
+use crate::connector::claude_screen::status_from_screen;
+use crate::domain::hook::HookEvent;
+use crate::domain::{AgentKind, AgentSpec, AgentStatus, RestartDecision, RestartTracker};
 
 /// Quiet time after which a busy agent counts as idle.
 pub const IDLE_AFTER: Duration = Duration::from_secs(1);
@@ -32,6 +34,7 @@ pub(crate) struct Shared {
     pub(crate) scrollback: usize,
     pub(crate) stop_grace: Duration,
     pub(crate) stubs: StubPool,
+    pub(crate) nox_exe: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug)]
@@ -39,6 +42,7 @@ pub(crate) enum AgentCmd {
     Start,
     Stop,
     Restart,
+    Hook(HookEvent, oneshot::Sender<Result<String, String>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -69,6 +73,10 @@ pub(crate) struct AgentActor {
     ready: Option<Regex>,
     busy: Option<Regex>,
     wait: Option<Regex>,
+    /// Claude: the session id from the last SessionStart hook.
+    session_id: Option<String>,
+    /// Claude: the final message of the last turn (Stop hook).
+    last_message: String,
 }
 
 enum Wake {
@@ -121,6 +129,8 @@ impl AgentActor {
             idle_at: None,
             stopping: Stopping::No,
             shutdown_replies: Vec::new(),
+            session_id: None,
+            last_message: String::new(),
         };
         tokio::spawn(actor.run(rx));
         tx
@@ -250,6 +260,10 @@ impl AgentActor {
                     self.start_process().await;
                 }
             }
+            AgentCmd::Hook(ev, reply) => {
+                self.on_hook(&ev);
+                let _ = reply.send(Ok(String::new()));
+            }
             AgentCmd::Shutdown(reply) => self.on_shutdown(Some(reply)),
         }
     }
@@ -281,9 +295,12 @@ impl AgentActor {
     async fn start_process(&mut self) {
         self.idle_at = None;
         let size = self.term.size();
-        let req =
-            crate::connector::prepare(&self.spec, &self.shared.workspace, size, &self.shared.stubs)
-                .await;
+        let ctx = crate::connector::Ctx {
+            ws: &self.shared.workspace,
+            stubs: &self.shared.stubs,
+            nox_exe: self.shared.nox_exe.as_deref(),
+        };
+        let req = crate::connector::prepare(&self.spec, &ctx, size).await;
         let backend = Arc::clone(&self.shared.backend);
         let spawned = match req {
             Ok(req) => tokio::task::spawn_blocking(move || backend.spawn(req))
@@ -370,7 +387,30 @@ impl AgentActor {
         }
     }
 
+    /// A Claude Code hook: the reliable status signal for claude agents.
+    fn on_hook(&mut self, ev: &HookEvent) {
+        if self.pid.is_none() {
+            return;
+        }
+        match ev {
+            HookEvent::SessionStart { session_id, source } => {
+                tracing::info!(agent = %self.spec.name, "session {session_id} ({source})");
+                self.session_id = Some(session_id.clone());
+            }
+            HookEvent::Stop { last_message, .. } => self.last_message.clone_from(last_message),
+            _ => {}
+        }
+        if let Some((status, evidence)) = ev.status() {
+            self.set_status(status, evidence);
+        }
+    }
+
     fn on_activity(&mut self) {
+        if self.spec.kind == AgentKind::Claude {
+            // Claude agents: hooks and screen rules decide, at quiet moments.
+            self.idle_at = Some(Instant::now() + IDLE_AFTER);
+            return;
+        }
         if matches!(
             self.status,
             AgentStatus::Starting | AgentStatus::Idle | AgentStatus::Waiting
@@ -388,6 +428,14 @@ impl AgentActor {
         }
         self.idle_at = None;
         self.term.set_quiet();
+        if self.spec.kind == AgentKind::Claude {
+            if let Some((status, why)) = status_from_screen(&self.term.contents())
+                && status != self.status
+            {
+                self.set_status(status, why);
+            }
+            return;
+        }
         let screen = if self.ready.is_some() || self.busy.is_some() || self.wait.is_some() {
             self.term.contents()
         } else {

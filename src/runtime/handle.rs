@@ -9,6 +9,7 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use super::pty::{PtyBackend, Term};
 use crate::config::Workspace;
+use crate::domain::hook::HookEvent;
 use crate::domain::{AgentSpec, AgentStatus};
 
 /// A snapshot of one agent, cheap to clone (the terminal is shared).
@@ -61,6 +62,7 @@ pub(crate) enum Command {
     Start(String),
     Stop(String),
     Restart(String),
+    Hook(String, HookEvent, oneshot::Sender<Result<String, String>>),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -78,6 +80,9 @@ pub struct RuntimeOptions {
     pub size: (u16, u16),
     /// Grace period between SIGTERM and SIGKILL on stop.
     pub stop_grace: Duration,
+    /// The nox binary that Claude Code hooks run (`nox hook …`); `None`
+    /// starts claude agents without hooks.
+    pub nox_exe: Option<PathBuf>,
 }
 
 /// Agents in definition order; written by agent actors, read by handles.
@@ -170,6 +175,15 @@ impl RuntimeHandle {
     /// Restarts an agent (stop, then start).
     pub async fn restart_agent(&self, name: &str) {
         self.send(Command::Restart(name.into())).await;
+    }
+
+    /// Delivers a Claude Code hook event to agent `name`; the reply is what
+    /// the hook prints on stdout (empty: nothing to say). Errors name the
+    /// unknown agent.
+    pub async fn hook(&self, name: &str, event: HookEvent) -> Result<String, String> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Hook(name.into(), event, tx)).await;
+        rx.await.unwrap_or_else(|_| Err("runtime is gone".into()))
     }
 
     /// Stops every agent and waits until all processes are gone.

@@ -27,6 +27,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         wake: opts.wake,
         scrollback: opts.scrollback,
         stop_grace: opts.stop_grace,
+        nox_exe: opts.nox_exe,
         stubs: StubPool::default(),
     });
     let handle = RuntimeHandle {
@@ -94,6 +95,14 @@ impl Supervisor {
                 Command::Start(n) => self.tell(&n, AgentCmd::Start),
                 Command::Stop(n) => self.tell(&n, AgentCmd::Stop),
                 Command::Restart(n) => self.tell(&n, AgentCmd::Restart),
+                Command::Hook(n, ev, reply) => match self.actors.get(&n) {
+                    Some(tx) => {
+                        let _ = tx.send(AgentCmd::Hook(ev, reply));
+                    }
+                    None => {
+                        let _ = reply.send(Err(format!("no agent named {n:?}")));
+                    }
+                },
                 Command::Shutdown(reply) => {
                     let mut waits = Vec::new();
                     for tx in self.actors.values() {

@@ -141,6 +141,17 @@ pub fn dashboard(cli: &Cli) -> u8 {
         .unwrap_or(crate::config::parse::DEFAULT_SCROLLBACK);
     tracing::info!("nox {} in {}", env!("CARGO_PKG_VERSION"), ws.root.display());
     let code = rt.block_on(async move {
+        let sock_path = ws.dir().join("nox.sock");
+        let listener = match crate::server::bind(&sock_path) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "nox: cannot open the control socket {}: {e}",
+                    sock_path.display()
+                );
+                return 3;
+            }
+        };
         let mut tui = match terminal::enter() {
             Ok(t) => t,
             Err(e) => {
@@ -161,8 +172,10 @@ pub fn dashboard(cli: &Cli) -> u8 {
             wake: Arc::clone(&wake),
             size: layout.terminal_size(),
             stop_grace: Duration::from_secs(5),
+            nox_exe: std::env::current_exe().ok(),
         };
         let handle = runtime::start(opts, cfg.agents);
+        crate::server::spawn(listener, sock_path.clone(), handle.clone());
         // Subscribe before the snapshot, so no change falls between them.
         let events = handle.subscribe();
         let name = ws.root.file_name().map_or_else(
@@ -175,6 +188,7 @@ pub fn dashboard(cli: &Cli) -> u8 {
         terminal::restore();
         tracing::info!("shutting down: stopping agents");
         let _ = tokio::time::timeout(Duration::from_secs(8), handle.shutdown()).await;
+        let _ = std::fs::remove_file(&sock_path);
         match result {
             Ok(()) => 0,
             Err(e) => {

@@ -51,7 +51,7 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     if !title.is_empty() {
         b = b.title_top(Line::from(format!(" {title} ")).right_aligned());
     }
-    if !agent.status.is_live() && !agent.detail.is_empty() {
+    if !agent.detail.is_empty() {
         let detail = format!(" {}: {} ", agent.status, agent.detail);
         b = b.title_bottom(Line::styled(detail, ctx.theme.status(agent.status)));
     }

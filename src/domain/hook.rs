@@ -1,0 +1,221 @@
+//! Claude Code hook events (`CLAUDE_CODE.md`, "Hooks") and what they mean for
+//! an agent's status: `UserPromptSubmit`, `PreToolUse`, `PostToolUse` → busy;
+//! `PermissionRequest` → waiting; `Stop` → idle. Pure parsing and mapping.
+
+use serde_json::Value;
+
+use super::AgentStatus;
+
+/// The hook events nox registers, in the order of a turn.
+pub const EVENTS: [&str; 8] = [
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "Notification",
+    "Stop",
+    "SessionEnd",
+];
+
+/// A parsed hook payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookEvent {
+    /// A session began or resumed (`source`: startup, resume, clear, compact).
+    SessionStart {
+        /// The session id.
+        session_id: String,
+        /// Why it started.
+        source: String,
+    },
+    /// The user's prompt was accepted.
+    UserPromptSubmit {
+        /// The prompt text.
+        prompt: String,
+    },
+    /// A tool is about to run.
+    PreToolUse {
+        /// Tool name.
+        tool: String,
+        /// Tool input.
+        input: Value,
+    },
+    /// A permission prompt is on screen.
+    PermissionRequest {
+        /// Tool name.
+        tool: String,
+        /// Tool input.
+        input: Value,
+    },
+    /// A tool finished.
+    PostToolUse {
+        /// Tool name.
+        tool: String,
+    },
+    /// A notification (`permission_prompt`, `idle_prompt`, …).
+    Notification {
+        /// Its text.
+        message: String,
+        /// Its type.
+        kind: String,
+    },
+    /// The turn ended.
+    Stop {
+        /// The final assistant message.
+        last_message: String,
+        /// The Stop hook already blocked once in this turn.
+        active: bool,
+    },
+    /// The session ended (not sent when the process is killed).
+    SessionEnd {
+        /// Why.
+        reason: String,
+    },
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v.get(k)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl HookEvent {
+    /// Parses the payload of hook `event`; errors name what is wrong.
+    pub fn parse(event: &str, payload: &Value) -> Result<Self, String> {
+        if !payload.is_object() {
+            return Err("the hook payload is not a JSON object".into());
+        }
+        Ok(match event {
+            "SessionStart" => Self::SessionStart {
+                session_id: s(payload, "session_id"),
+                source: s(payload, "source"),
+            },
+            "UserPromptSubmit" => Self::UserPromptSubmit {
+                prompt: s(payload, "prompt"),
+            },
+            "PreToolUse" => Self::PreToolUse {
+                tool: s(payload, "tool_name"),
+                input: payload.get("tool_input").cloned().unwrap_or(Value::Null),
+            },
+            "PermissionRequest" => Self::PermissionRequest {
+                tool: s(payload, "tool_name"),
+                input: payload.get("tool_input").cloned().unwrap_or(Value::Null),
+            },
+            "PostToolUse" => Self::PostToolUse {
+                tool: s(payload, "tool_name"),
+            },
+            "Notification" => Self::Notification {
+                message: s(payload, "message"),
+                kind: s(payload, "notification_type"),
+            },
+            "Stop" => Self::Stop {
+                last_message: s(payload, "last_assistant_message"),
+                active: payload
+                    .get("stop_hook_active")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            },
+            "SessionEnd" => Self::SessionEnd {
+                reason: s(payload, "reason"),
+            },
+            other => {
+                return Err(format!(
+                    "unknown hook event {other:?}: expected one of {}",
+                    EVENTS.join(", ")
+                ));
+            }
+        })
+    }
+
+    /// The status this event means, with the evidence to show for it.
+    pub fn status(&self) -> Option<(AgentStatus, String)> {
+        match self {
+            Self::UserPromptSubmit { .. } => {
+                Some((AgentStatus::Busy, "hook UserPromptSubmit".into()))
+            }
+            Self::PreToolUse { tool, .. } => {
+                Some((AgentStatus::Busy, format!("hook PreToolUse {tool}")))
+            }
+            Self::PostToolUse { tool } => {
+                Some((AgentStatus::Busy, format!("hook PostToolUse {tool}")))
+            }
+            Self::PermissionRequest { tool, input } => Some((
+                AgentStatus::Waiting,
+                format!("permission: {tool} {}", summary(input)),
+            )),
+            Self::Stop { .. } => Some((AgentStatus::Idle, "hook Stop".into())),
+            Self::SessionStart { .. } | Self::Notification { .. } | Self::SessionEnd { .. } => None,
+        }
+    }
+}
+
+/// A short one-line form of a tool input: the command, the file, or the JSON.
+pub fn summary(input: &Value) -> String {
+    let text = ["command", "file_path", "path", "url", "pattern"]
+        .iter()
+        .find_map(|k| input.get(k).and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| input.to_string());
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 80 {
+        format!("{}…", one.chars().take(79).collect::<String>())
+    } else {
+        one
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_map_to_statuses() {
+        let p = |e: &str, v: Value| HookEvent::parse(e, &v).expect(e).status();
+        assert_eq!(
+            p("UserPromptSubmit", json!({"prompt": "x"})).map(|s| s.0),
+            Some(AgentStatus::Busy)
+        );
+        assert_eq!(
+            p("PreToolUse", json!({"tool_name": "Bash"})).map(|s| s.0),
+            Some(AgentStatus::Busy)
+        );
+        assert_eq!(
+            p("PostToolUse", json!({"tool_name": "Bash"})).map(|s| s.0),
+            Some(AgentStatus::Busy)
+        );
+        assert_eq!(p("Stop", json!({})).map(|s| s.0), Some(AgentStatus::Idle));
+        let (st, why) = p(
+            "PermissionRequest",
+            json!({"tool_name": "Bash", "tool_input": {"command": "rm -rf  build"}}),
+        )
+        .expect("waiting");
+        assert_eq!(
+            (st, why.as_str()),
+            (AgentStatus::Waiting, "permission: Bash rm -rf build")
+        );
+        assert_eq!(
+            p("Notification", json!({"notification_type": "idle_prompt"})),
+            None
+        );
+    }
+
+    #[test]
+    fn bad_payloads_and_events_are_errors() {
+        assert!(HookEvent::parse("Stop", &json!([1])).is_err());
+        let e = HookEvent::parse("Bogus", &json!({})).expect_err("unknown");
+        assert!(e.contains("SessionStart"), "{e}");
+        let ok = HookEvent::parse(
+            "SessionStart",
+            &json!({"session_id": "s1", "source": "resume"}),
+        )
+        .expect("ok");
+        assert_eq!(
+            ok,
+            HookEvent::SessionStart {
+                session_id: "s1".into(),
+                source: "resume".into()
+            }
+        );
+    }
+}

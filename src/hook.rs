@@ -1,0 +1,85 @@
+//! `nox hook EVENT --agent NAME`: run by Claude Code for each hook event with
+//! the event's JSON on stdin. Forwards it to the running instance over the
+//! control socket and prints the instance's answer (if any) on stdout. It
+//! always exits 0 and never waits long: a hook must never block or break the
+//! agent. A miss (no instance, an error answer) is appended to
+//! `.nox/logs/hooks.log`.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Largest payload forwarded, in bytes.
+pub const MAX_PAYLOAD: u64 = 8 * 1024 * 1024;
+
+/// Runs the hook; the exit code is always 0.
+pub fn run(event: &str, agent: &str, socket: Option<PathBuf>) -> u8 {
+    let mut payload = Vec::new();
+    let _ = std::io::stdin().take(MAX_PAYLOAD).read_to_end(&mut payload);
+    let Some(socket) = socket else {
+        return 0;
+    };
+    match forward(&socket, event, agent, &payload) {
+        Ok(body) => {
+            if !body.is_empty() {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(body.as_bytes());
+                let _ = out.flush();
+            }
+        }
+        Err(e) => log_miss(&socket, &format!("{event} for {agent}: {e}")),
+    }
+    0
+}
+
+fn log_miss(socket: &Path, what: &str) {
+    let Some(logs) = socket.parent().map(|d| d.join("logs")) else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(&logs);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join("hooks.log"))
+    {
+        let _ = writeln!(f, "{} hook miss: {what}", crate::store::now_ms());
+    }
+}
+
+/// POSTs `payload` to `/hook/EVENT?agent=NAME` on the socket; returns the
+/// body of a 200 answer, or why there is none.
+pub fn forward(socket: &Path, event: &str, agent: &str, payload: &[u8]) -> Result<String, String> {
+    let mut s = UnixStream::connect(socket)
+        .map_err(|e| format!("no nox instance at {}: {e}", socket.display()))?;
+    let t = Some(Duration::from_secs(5));
+    let _ = s.set_read_timeout(t);
+    let _ = s.set_write_timeout(t);
+    let enc = |v: &str| {
+        v.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+    };
+    let agent_q: String = agent
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let head = format!(
+        "POST /hook/{}?agent={agent_q} HTTP/1.1\r\nHost: nox\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        enc(event),
+        payload.len()
+    );
+    s.write_all(head.as_bytes())
+        .and_then(|()| s.write_all(payload))
+        .map_err(|e| e.to_string())?;
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&resp);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    if status == "200" {
+        Ok(body.to_string())
+    } else {
+        Err(format!("HTTP {status}: {}", body.trim()))
+    }
+}
