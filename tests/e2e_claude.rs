@@ -147,3 +147,91 @@ fn hook_without_an_instance_exits_zero_quickly_and_logs_the_miss() {
     let log = std::fs::read_to_string(ws.file(".nox/logs/hooks.log")).expect("miss logged");
     assert!(log.contains("Stop for a: no nox instance"), "{log}");
 }
+
+const RESUME_SCRIPT: &str = r#"
+[[turn]]
+[[turn.step]]
+text = "First answer: alpha."
+[[turn]]
+[[turn.step]]
+text = "Second answer: I remember the first turn."
+"#;
+
+fn resume_ws() -> Ws {
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"claude\"\nkind = \"claude\"\ncommand = {:?}\nmodel_script = \"script.toml\"\npermission_mode = \"acceptEdits\"\n",
+        claude_bin().display().to_string()
+    ));
+    std::fs::write(ws.file("script.toml"), RESUME_SCRIPT).expect("script");
+    ws
+}
+
+/// Claude Code writes its transcript asynchronously: wait until `text` is in it.
+fn wait_for_transcript(ws: &Ws, text: &str) {
+    crate::support::eventually("the transcript holds the turn", 30, || {
+        let dir = ws.file(".nox/run/claude/home/.claude/projects");
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|d| {
+                std::fs::read_dir(d.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains(text)))
+            })
+    });
+}
+
+fn prompt(nox: &mut NoxPty, text: &str) {
+    nox.wait_for("idle input", 60, |s| s.contains("claude · idle"));
+    nox.type_str(text);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    nox.type_str("\r");
+}
+
+#[test]
+fn a_killed_claude_agent_resumes_its_session() {
+    let ws = resume_ws();
+    let mut nox = NoxPty::start(&ws, &[], 40, 130);
+    prompt(&mut nox, "first question");
+    nox.wait_text("First answer: alpha.", 60);
+    nox.wait_for("idle after the turn", 20, |s| s.contains("claude · idle"));
+    let pid = crate::support::agent_pid(ws.path(), "claude");
+    wait_for_transcript(&ws, "First answer: alpha.");
+    crate::support::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    nox.wait_text("↻1", 20);
+    // The endpoint answers turn 2 only if the request carries turn 1.
+    prompt(&mut nox, "second question");
+    nox.wait_text("Second answer: I remember the first turn.", 60);
+}
+
+#[test]
+fn sessions_and_the_store_survive_a_sigkill_of_nox() {
+    let ws = resume_ws();
+    let mut nox = NoxPty::start(&ws, &[], 40, 130);
+    prompt(&mut nox, "first question");
+    nox.wait_text("First answer: alpha.", 60);
+    nox.wait_for("idle after the turn", 20, |s| s.contains("claude · idle"));
+    wait_for_transcript(&ws, "First answer: alpha.");
+    crate::support::kill(nox.pid(), nix::sys::signal::Signal::SIGKILL);
+    nox.wait_exit(10);
+    drop(nox);
+    let db = rusqlite::Connection::open(ws.file(".nox/nox.db")).expect("db");
+    let ok: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let idle_events: i64 = db
+        .query_row("SELECT count(*) FROM events WHERE kind = 'agent.status' AND data LIKE '%\"to\":\"idle\"%'", [], |r| r.get(0))
+        .expect("events");
+    assert!(
+        idle_events >= 1,
+        "the status changes before the kill are in the event log"
+    );
+    drop(db);
+    let mut nox = NoxPty::start(&ws, &[], 40, 130);
+    prompt(&mut nox, "second question");
+    nox.wait_text("Second answer: I remember the first turn.", 60);
+}

@@ -37,6 +37,29 @@ pub async fn apply(spec: &AgentSpec, ctx: &Ctx<'_>, req: &mut SpawnRequest) -> s
         "--permission-mode".to_string(),
         spec.permission_mode.as_arg().to_string(),
     ]);
+    let home = if spec.model_script.is_some() {
+        Some(ws.run_dir(&spec.name).join("home"))
+    } else {
+        spec.env
+            .get("HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(Into::into))
+    };
+    if let Some(id) = ctx.session_id {
+        // Resume only a conversation Claude Code has written. An id with no
+        // file yet starts under that id; an id whose file holds no
+        // conversation cannot be reused, so a new session starts.
+        let home = home.as_deref();
+        if home.is_some_and(|h| transcript_exists(h, id)) {
+            args.extend(["--resume".to_string(), id.to_string()]);
+        } else if home.is_some_and(|h| session_file_exists(h, id)) {
+            let fresh = crate::store::sessions::new_uuid();
+            tracing::warn!(agent = %spec.name, "session {id} holds no conversation to resume; starting session {fresh}");
+            args.extend(["--session-id".to_string(), fresh]);
+        } else {
+            args.extend(["--session-id".to_string(), id.to_string()]);
+        }
+    }
     args.append(&mut req.args);
     req.args = args;
     let stubs = ctx.stubs;
@@ -62,6 +85,31 @@ pub async fn apply(spec: &AgentSpec, ctx: &Ctx<'_>, req: &mut SpawnRequest) -> s
         "CLAUDE_CONFIG_DIR".to_string(),
     ]);
     Ok(())
+}
+
+/// Whether `$HOME/.claude/projects/*/<id>.jsonl` (Claude Code's transcript
+/// of session `id`; `CLAUDE_CODE.md` "Sessions") holds a conversation: at
+/// least one user message. Claude Code writes transcripts asynchronously, so
+/// a process killed right after starting may leave only metadata, which
+/// `--resume` refuses ("No conversation found").
+pub fn transcript_exists(home: &Path, id: &str) -> bool {
+    let file = format!("{id}.jsonl");
+    std::fs::read_dir(home.join(".claude/projects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|d| std::fs::read_to_string(d.path().join(&file)).ok())
+        .any(|t| t.lines().any(|l| l.contains("\"type\":\"user\"")))
+}
+
+/// Whether a session file of `id` exists at all (conversation or not).
+pub fn session_file_exists(home: &Path, id: &str) -> bool {
+    let file = format!("{id}.jsonl");
+    std::fs::read_dir(home.join(".claude/projects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|d| d.path().join(&file).is_file())
 }
 
 /// Writes `<dir>/settings.json` (nox's own file; the user's settings are

@@ -21,6 +21,8 @@ pub struct Ctx<'a> {
     pub stubs: &'a StubPool,
     /// The nox binary hooks call; `None` starts claude without hooks.
     pub nox_exe: Option<&'a Path>,
+    /// Claude: the session to start (`--session-id`) or resume (`--resume`).
+    pub session_id: Option<&'a str>,
 }
 
 /// The spawn request for `spec` at PTY size `(rows, cols)`. Errors are the
@@ -104,6 +106,7 @@ mod tests {
                 ws: &ws,
                 stubs: &stubs,
                 nox_exe: None,
+                session_id: None,
             },
             (10, 40),
         )
@@ -128,6 +131,7 @@ mod tests {
                 ws: &ws,
                 stubs: &stubs,
                 nox_exe: None,
+                session_id: None,
             },
             (10, 40),
         )
@@ -150,6 +154,7 @@ mod tests {
                 ws: &ws,
                 stubs: &stubs,
                 nox_exe: None,
+                session_id: None,
             },
             (10, 40),
         )

@@ -35,6 +35,7 @@ pub(crate) struct Shared {
     pub(crate) stop_grace: Duration,
     pub(crate) stubs: StubPool,
     pub(crate) nox_exe: Option<std::path::PathBuf>,
+    pub(crate) store: Option<crate::store::Store>,
 }
 
 #[derive(Debug)]
@@ -77,6 +78,8 @@ pub(crate) struct AgentActor {
     session_id: Option<String>,
     /// Claude: the final message of the last turn (Stop hook).
     last_message: String,
+    /// Claude: the current process was started with `--resume`.
+    resuming: bool,
 }
 
 enum Wake {
@@ -131,6 +134,7 @@ impl AgentActor {
             shutdown_replies: Vec::new(),
             session_id: None,
             last_message: String::new(),
+            resuming: false,
         };
         tokio::spawn(actor.run(rx));
         tx
@@ -177,6 +181,13 @@ impl AgentActor {
             _ if detail.is_empty() => tracing::info!(agent = %name, "{name} {status}"),
             _ => tracing::info!(agent = %name, "{name} {status}: {detail}"),
         }
+        if let Some(store) = &self.shared.store {
+            let data = serde_json::json!({"from": self.status, "to": status, "detail": detail});
+            crate::store::events::append(
+                store,
+                crate::store::events::EventRecord::new("agent.status", Some(name), None, data),
+            );
+        }
         self.status = status;
         self.detail = detail;
         self.publish();
@@ -216,6 +227,16 @@ impl AgentActor {
                 Wake::RestartDue => {
                     self.restart_at = None;
                     self.restarts += 1;
+                    if let Some(store) = &self.shared.store {
+                        let data = serde_json::json!({"restarts": self.restarts});
+                        let ev = crate::store::events::EventRecord::new(
+                            "agent.restart",
+                            Some(&self.spec.name),
+                            None,
+                            data,
+                        );
+                        crate::store::events::append(store, ev);
+                    }
                     self.start_process().await;
                 }
                 Wake::KillDue => {
@@ -295,12 +316,23 @@ impl AgentActor {
     async fn start_process(&mut self) {
         self.idle_at = None;
         let size = self.term.size();
+        if self.spec.kind == AgentKind::Claude && self.session_id.is_none() {
+            self.session_id = Some(
+                self.stored_session()
+                    .await
+                    .unwrap_or_else(crate::store::sessions::new_uuid),
+            );
+        }
         let ctx = crate::connector::Ctx {
             ws: &self.shared.workspace,
             stubs: &self.shared.stubs,
             nox_exe: self.shared.nox_exe.as_deref(),
+            session_id: self.session_id.as_deref(),
         };
         let req = crate::connector::prepare(&self.spec, &ctx, size).await;
+        self.resuming = req
+            .as_ref()
+            .is_ok_and(|r| r.args.iter().any(|a| a == "--resume"));
         let backend = Arc::clone(&self.shared.backend);
         let spawned = match req {
             Ok(req) => tokio::task::spawn_blocking(move || backend.spawn(req))
@@ -340,7 +372,37 @@ impl AgentActor {
         );
     }
 
+    /// The session id the store keeps for this agent (a restart of nox).
+    async fn stored_session(&self) -> Option<String> {
+        let store = self.shared.store.clone()?;
+        let name = self.spec.name.clone();
+        tokio::task::spawn_blocking(move || {
+            store.read(move |c| crate::store::sessions::get(c, &name))
+        })
+        .await
+        .ok()?
+        .ok()
+        .flatten()
+    }
+
     async fn on_exit(&mut self, info: &ExitInfo) {
+        // A claude process started with `--resume` that dies within seconds
+        // could not resume its session: start the next one as a new session.
+        let quick = self
+            .started_at
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|d| d < Duration::from_secs(10));
+        if self.resuming && quick && !info.success() && self.stopping == Stopping::No {
+            if let Some(old) = self.session_id.take() {
+                tracing::warn!(agent = %self.spec.name, "session {old} could not be resumed; the next start begins a new session");
+            }
+            let fresh = crate::store::sessions::new_uuid();
+            if let Some(store) = &self.shared.store {
+                let (agent, id) = (self.spec.name.clone(), fresh.clone());
+                store.write_later(move |c| crate::store::sessions::put(c, &agent, &id));
+            }
+            self.session_id = Some(fresh);
+        }
         self.term.detach();
         self.pid = None;
         self.kill_at = None;
@@ -396,6 +458,10 @@ impl AgentActor {
             HookEvent::SessionStart { session_id, source } => {
                 tracing::info!(agent = %self.spec.name, "session {session_id} ({source})");
                 self.session_id = Some(session_id.clone());
+                if let Some(store) = &self.shared.store {
+                    let (agent, id) = (self.spec.name.clone(), session_id.clone());
+                    store.write_later(move |c| crate::store::sessions::put(c, &agent, &id));
+                }
             }
             HookEvent::Stop { last_message, .. } => self.last_message.clone_from(last_message),
             _ => {}

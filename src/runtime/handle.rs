@@ -83,6 +83,8 @@ pub struct RuntimeOptions {
     /// The nox binary that Claude Code hooks run (`nox hook …`); `None`
     /// starts claude agents without hooks.
     pub nox_exe: Option<PathBuf>,
+    /// The store (session ids, the event log); `None` keeps nothing.
+    pub store: Option<crate::store::Store>,
 }
 
 /// Agents in definition order; written by agent actors, read by handles.

@@ -28,6 +28,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         scrollback: opts.scrollback,
         stop_grace: opts.stop_grace,
         nox_exe: opts.nox_exe,
+        store: opts.store,
         stubs: StubPool::default(),
     });
     let handle = RuntimeHandle {

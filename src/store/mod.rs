@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod migrations;
+pub mod sessions;
 pub mod tasks;
 
 use std::path::{Path, PathBuf};

@@ -141,6 +141,16 @@ pub fn dashboard(cli: &Cli) -> u8 {
         .unwrap_or(crate::config::parse::DEFAULT_SCROLLBACK);
     tracing::info!("nox {} in {}", env!("CARGO_PKG_VERSION"), ws.root.display());
     let code = rt.block_on(async move {
+        let store = match crate::store::Store::open(&ws.dir().join("nox.db")) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!(
+                    "nox: cannot open the store {}: {e}",
+                    ws.dir().join("nox.db").display()
+                );
+                return 3;
+            }
+        };
         let sock_path = ws.dir().join("nox.sock");
         let listener = match crate::server::bind(&sock_path) {
             Ok(l) => l,
@@ -173,6 +183,7 @@ pub fn dashboard(cli: &Cli) -> u8 {
             size: layout.terminal_size(),
             stop_grace: Duration::from_secs(5),
             nox_exe: std::env::current_exe().ok(),
+            store: Some(store.clone()),
         };
         let handle = runtime::start(opts, cfg.agents);
         crate::server::spawn(listener, sock_path.clone(), handle.clone());
@@ -189,6 +200,9 @@ pub fn dashboard(cli: &Cli) -> u8 {
         tracing::info!("shutting down: stopping agents");
         let _ = tokio::time::timeout(Duration::from_secs(8), handle.shutdown()).await;
         let _ = std::fs::remove_file(&sock_path);
+        if let Err(e) = store.flush() {
+            eprintln!("nox: the store could not save the last events: {e}");
+        }
         match result {
             Ok(()) => 0,
             Err(e) => {

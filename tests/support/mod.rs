@@ -276,3 +276,28 @@ pub fn eventually(what: &str, secs: u64, pred: impl Fn() -> bool) {
 pub fn kill(pid: i32, sig: nix::sys::signal::Signal) {
     let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig);
 }
+
+/// `GET path` on a workspace's control socket; the JSON body.
+pub fn socket_get(ws_root: &Path, path: &str) -> serde_json::Value {
+    use std::os::unix::net::UnixStream;
+    let mut s = UnixStream::connect(ws_root.join(".nox/nox.sock")).expect("control socket");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: nox\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("response");
+    let body = resp.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {resp}"))
+}
+
+/// The pid of agent `name`, from the running instance.
+pub fn agent_pid(ws_root: &Path, name: &str) -> i32 {
+    let agents = socket_get(ws_root, "/api/agents");
+    agents
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == name))
+        .and_then(|a| a["pid"].as_i64())
+        .map_or_else(|| panic!("no pid for {name}: {agents}"), |p| p as i32)
+}
