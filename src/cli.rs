@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage agent definitions.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Manage tasks (through the running instance, or the store when none runs).
+    #[command(subcommand)]
+    Task(TaskCommand),
     /// Called by Claude Code hooks with the hook JSON on stdin (SPEC §7).
     Hook {
         /// The hook event (SessionStart, UserPromptSubmit, PreToolUse, …).
@@ -93,4 +96,58 @@ pub struct AgentAdd {
     /// The program and its arguments.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `nox task …`.
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Add a task.
+    Add(TaskAdd),
+    /// List tasks.
+    List {
+        /// Only tasks of this status (blocked, queued, assigned, running, done, failed, cancelled).
+        #[arg(long)]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a task, its result and its events.
+    Show {
+        /// Task id.
+        id: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a task.
+    Cancel {
+        /// Task id.
+        id: u64,
+    },
+}
+
+/// Arguments of `nox task add`.
+#[derive(Debug, Args)]
+pub struct TaskAdd {
+    /// One-line title.
+    pub title: String,
+    /// The prompt delivered to the agent (default: the title).
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the prompt from FILE.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Priority (higher first).
+    #[arg(long, default_value_t = 0)]
+    pub priority: i32,
+    /// A capability the agent needs (repeatable).
+    #[arg(long, value_name = "CAP")]
+    pub needs: Vec<String>,
+    /// A task that must be done first (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub after: Vec<u64>,
+    /// Deliver to this agent.
+    #[arg(long, value_name = "AGENT")]
+    pub assign: Option<String>,
 }

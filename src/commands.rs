@@ -19,6 +19,10 @@ pub fn run(cli: &Cli) -> u8 {
         Some(Command::Init { dir }) => init(dir.as_deref()),
         Some(Command::Agent(a)) => agent(cli, a),
         Some(Command::ModelStub { script, port }) => model_stub(script, *port),
+        Some(Command::Task(t)) => match need_workspace(cli) {
+            Ok(ws) => crate::task_cli::run(&ws, t),
+            Err(code) => code,
+        },
         Some(Command::Hook { event, agent }) => {
             let socket = std::env::var_os("NOX_SOCKET")
                 .map(PathBuf::from)

@@ -6,9 +6,7 @@
 //! `.nox/logs/hooks.log`.
 
 use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Largest payload forwarded, in bytes.
 pub const MAX_PAYLOAD: u64 = 8 * 1024 * 1024;
@@ -50,36 +48,17 @@ fn log_miss(socket: &Path, what: &str) {
 /// POSTs `payload` to `/hook/EVENT?agent=NAME` on the socket; returns the
 /// body of a 200 answer, or why there is none.
 pub fn forward(socket: &Path, event: &str, agent: &str, payload: &[u8]) -> Result<String, String> {
-    let mut s = UnixStream::connect(socket)
-        .map_err(|e| format!("no nox instance at {}: {e}", socket.display()))?;
-    let t = Some(Duration::from_secs(5));
-    let _ = s.set_read_timeout(t);
-    let _ = s.set_write_timeout(t);
-    let enc = |v: &str| {
+    let clean = |v: &str| {
         v.chars()
-            .filter(char::is_ascii_alphanumeric)
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect::<String>()
     };
-    let agent_q: String = agent
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    let head = format!(
-        "POST /hook/{}?agent={agent_q} HTTP/1.1\r\nHost: nox\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        enc(event),
-        payload.len()
-    );
-    s.write_all(head.as_bytes())
-        .and_then(|()| s.write_all(payload))
-        .map_err(|e| e.to_string())?;
-    let mut resp = Vec::new();
-    s.read_to_end(&mut resp).map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&resp);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).unwrap_or("");
-    if status == "200" {
-        Ok(body.to_string())
-    } else {
-        Err(format!("HTTP {status}: {}", body.trim()))
+    let path = format!("/hook/{}?agent={}", clean(event), clean(agent));
+    match crate::client::request(socket, "POST", &path, Some(payload))? {
+        (200, body) => Ok(body),
+        (status, body) => Err(format!(
+            "HTTP {status}: {}",
+            crate::client::error_message(&body)
+        )),
     }
 }

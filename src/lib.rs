@@ -6,6 +6,7 @@
 //! per-CLI knowledge, [`model_stub`] the scripted Anthropic endpoint.
 
 pub mod cli;
+pub mod client;
 pub mod commands;
 pub mod config;
 pub mod connector;
@@ -16,4 +17,5 @@ pub mod model_stub;
 pub mod runtime;
 pub mod server;
 pub mod store;
+pub mod task_cli;
 pub mod tui;

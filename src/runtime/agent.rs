@@ -44,6 +44,8 @@ pub(crate) enum AgentCmd {
     Stop,
     Restart,
     Hook(HookEvent, oneshot::Sender<Result<String, String>>),
+    /// The scheduler typed a task into this agent.
+    Delivered,
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -285,6 +287,15 @@ impl AgentActor {
                 self.on_hook(&ev);
                 let _ = reply.send(Ok(String::new()));
             }
+            AgentCmd::Delivered => {
+                // A generic agent has no hook to confirm the prompt: it is
+                // busy from now until its ready pattern shows again.
+                if self.spec.kind == AgentKind::Generic && self.pid.is_some() {
+                    self.set_status(AgentStatus::Busy, "task delivered");
+                    self.term.set_quiet();
+                    self.idle_at = Some(Instant::now() + IDLE_AFTER);
+                }
+            }
             AgentCmd::Shutdown(reply) => self.on_shutdown(Some(reply)),
         }
     }
@@ -469,6 +480,10 @@ impl AgentActor {
         if let Some((status, evidence)) = ev.status() {
             self.set_status(status, evidence);
         }
+        let _ = self
+            .shared
+            .events
+            .send(Event::Hook(self.spec.name.clone(), ev.clone()));
     }
 
     fn on_activity(&mut self) {

@@ -52,6 +52,10 @@ pub enum Event {
     Agent(Box<AgentView>),
     /// An agent was removed.
     AgentRemoved(String),
+    /// A Claude Code hook reached an agent.
+    Hook(String, HookEvent),
+    /// A task changed.
+    Task(Box<crate::domain::Task>),
 }
 
 /// Commands to the supervisor.
@@ -63,6 +67,7 @@ pub(crate) enum Command {
     Stop(String),
     Restart(String),
     Hook(String, HookEvent, oneshot::Sender<Result<String, String>>),
+    Delivered(String),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -108,6 +113,7 @@ pub struct RuntimeHandle {
     pub(crate) cmd: mpsc::Sender<Command>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) registry: Arc<Registry>,
+    pub(crate) sched: Option<mpsc::Sender<super::scheduler::SchedCmd>>,
     /// The workspace this runtime serves.
     pub workspace: Workspace,
 }
@@ -186,6 +192,53 @@ impl RuntimeHandle {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Hook(name.into(), event, tx)).await;
         rx.await.unwrap_or_else(|_| Err("runtime is gone".into()))
+    }
+
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> super::scheduler::SchedCmd,
+    ) -> Result<T, String> {
+        let Some(sched) = &self.sched else {
+            return Err("this runtime has no store, so no tasks".into());
+        };
+        let (tx, rx) = oneshot::channel();
+        sched
+            .send(make(tx))
+            .await
+            .map_err(|_| "the scheduler is gone".to_string())?;
+        rx.await
+            .unwrap_or_else(|_| Err("the scheduler is gone".into()))
+    }
+
+    /// Adds a task; errors name a missing dependency.
+    pub async fn add_task(
+        &self,
+        new: crate::store::tasks::NewTask,
+    ) -> Result<crate::domain::Task, String> {
+        self.ask(|tx| super::scheduler::SchedCmd::Add(new, tx))
+            .await
+    }
+
+    /// Cancels a task.
+    pub async fn cancel_task(
+        &self,
+        id: crate::domain::TaskId,
+    ) -> Result<crate::domain::Task, String> {
+        self.ask(|tx| super::scheduler::SchedCmd::Cancel(id, tx))
+            .await
+    }
+
+    /// Every task, by priority then id.
+    pub async fn tasks(&self) -> Result<Vec<crate::domain::Task>, String> {
+        self.ask(super::scheduler::SchedCmd::List).await
+    }
+
+    /// One task and its events.
+    pub async fn task(
+        &self,
+        id: crate::domain::TaskId,
+    ) -> Result<Option<(crate::domain::Task, Vec<crate::store::events::EventRecord>)>, String> {
+        self.ask(|tx| super::scheduler::SchedCmd::Get(id, tx)).await
     }
 
     /// Stops every agent and waits until all processes are gone.

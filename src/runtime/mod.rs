@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod handle;
 pub mod pty;
+pub mod scheduler;
 pub mod stubs;
 pub mod supervisor;
 pub mod worktree;

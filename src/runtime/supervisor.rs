@@ -19,6 +19,9 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         .size
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = opts.size;
+    let sched = opts.store.clone().map(|store| {
+        super::scheduler::spawn(store, Arc::clone(&registry), events.clone(), cmd_tx.clone())
+    });
     let shared = Arc::new(Shared {
         workspace: opts.workspace.clone(),
         backend: opts.backend,
@@ -35,6 +38,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         cmd: cmd_tx,
         events,
         registry,
+        sched,
         workspace: opts.workspace,
     };
     let mut sup = Supervisor {
@@ -96,6 +100,7 @@ impl Supervisor {
                 Command::Start(n) => self.tell(&n, AgentCmd::Start),
                 Command::Stop(n) => self.tell(&n, AgentCmd::Stop),
                 Command::Restart(n) => self.tell(&n, AgentCmd::Restart),
+                Command::Delivered(n) => self.tell(&n, AgentCmd::Delivered),
                 Command::Hook(n, ev, reply) => match self.actors.get(&n) {
                     Some(tx) => {
                         let _ = tx.send(AgentCmd::Hook(ev, reply));

@@ -61,6 +61,9 @@ pub fn router(handle: RuntimeHandle) -> Router {
         .route("/health", get(health))
         .route("/api/agents", get(agents))
         .route("/hook/{event}", post(hook))
+        .route("/api/tasks", get(list_tasks).post(add_task))
+        .route("/api/tasks/{id}", get(show_task))
+        .route("/api/tasks/{id}/cancel", post(cancel_task))
         .with_state(handle)
 }
 
@@ -121,4 +124,112 @@ async fn hook(
         tracing::warn!("hook {event}: {e}");
         ApiError(StatusCode::NOT_FOUND, "unknown_agent", e)
     })
+}
+
+/// The body of `POST /api/tasks` (SPEC §3 `nox task add`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequest {
+    /// One line.
+    pub title: String,
+    /// The prompt (default: the title).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Higher first.
+    #[serde(default)]
+    pub priority: i32,
+    /// Required capabilities.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// Dependencies (task ids).
+    #[serde(default)]
+    pub after: Vec<u64>,
+    /// Explicit assignee.
+    #[serde(default)]
+    pub assign: Option<String>,
+}
+
+impl TaskRequest {
+    /// The store's form of this request.
+    pub fn into_new(self) -> crate::store::tasks::NewTask {
+        crate::store::tasks::NewTask {
+            body: self.body.unwrap_or_else(|| self.title.clone()),
+            title: self.title,
+            priority: self.priority,
+            needs: self.needs,
+            after: self.after,
+            assignee: self.assign,
+            max_attempts: None,
+        }
+    }
+}
+
+async fn list_tasks(State(h): State<RuntimeHandle>) -> Result<axum::Json<Value>, ApiError> {
+    let tasks = h
+        .tasks()
+        .await
+        .map_err(|e| ApiError(StatusCode::CONFLICT, "store", e))?;
+    Ok(axum::Json(json!(tasks)))
+}
+
+async fn add_task(
+    State(h): State<RuntimeHandle>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let req: TaskRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("bad task: {e}"),
+        )
+    })?;
+    if req.title.trim().is_empty() {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_task",
+            "a task needs a title".into(),
+        ));
+    }
+    if let Some(a) = &req.assign
+        && h.agent(a).is_none()
+    {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_agent",
+            format!("no agent named {a:?}"),
+        ));
+    }
+    let t = h
+        .add_task(req.into_new())
+        .await
+        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, "refused", e))?;
+    Ok((StatusCode::CREATED, axum::Json(json!(t))).into_response())
+}
+
+async fn show_task(
+    State(h): State<RuntimeHandle>,
+    UrlPath(id): UrlPath<u64>,
+) -> Result<axum::Json<Value>, ApiError> {
+    match h
+        .task(id)
+        .await
+        .map_err(|e| ApiError(StatusCode::CONFLICT, "store", e))?
+    {
+        Some((t, events)) => Ok(axum::Json(json!({"task": t, "events": events}))),
+        None => Err(ApiError(
+            StatusCode::NOT_FOUND,
+            "no_task",
+            format!("no task {id}"),
+        )),
+    }
+}
+
+async fn cancel_task(
+    State(h): State<RuntimeHandle>,
+    UrlPath(id): UrlPath<u64>,
+) -> Result<axum::Json<Value>, ApiError> {
+    h.cancel_task(id)
+        .await
+        .map(|t| axum::Json(json!(t)))
+        .map_err(|e| ApiError(StatusCode::CONFLICT, "refused", e))
 }

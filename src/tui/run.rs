@@ -334,6 +334,7 @@ async fn event_loop(
                         }
                     }
                     Ok(Event::AgentRemoved(name)) => app.on_agent_removed(&name),
+                    Ok(Event::Hook(..) | Event::Task(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => app.agents = handle.agents(),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
                 }

@@ -1,0 +1,173 @@
+//! Tasks end to end: the task CLI on the store and through a running
+//! instance, dispatch to idle agents, dependencies, completion.
+
+use crate::support::{NoxPty, Ws, eventually, nox_bin};
+
+fn nox(ws: &Ws, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(nox_bin())
+        .args(args)
+        .current_dir(ws.path())
+        .output()
+        .expect("nox")
+}
+
+fn tasks_json(ws: &Ws) -> serde_json::Value {
+    let out = nox(ws, &["task", "list", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn task_cli_works_on_the_store_without_an_instance() {
+    let ws = Ws::new("[[agent]]\nname = \"a\"\ncommand = \"sh\"\n");
+    let out = nox(
+        &ws,
+        &[
+            "task",
+            "add",
+            "first",
+            "--body",
+            "do the first thing",
+            "--priority",
+            "2",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "task 1 added (queued): first"
+    );
+    let out = nox(&ws, &["task", "add", "second", "--after", "1"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("task 2 added (blocked)"));
+    let out = nox(&ws, &["task", "add", "orphan", "--after", "9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("task 9"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = tasks_json(&ws);
+    assert_eq!(list[0]["status"], "queued");
+    assert_eq!(list[1]["after"][0], 1);
+    let out = nox(&ws, &["task", "cancel", "2"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("task 2 cancelled"));
+    let out = nox(&ws, &["task", "show", "2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("status:   cancelled") && text.contains("task.created"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_generic_bash_agent_with_a_ready_pattern_completes_a_task() {
+    let ws = Ws::new(
+        r#"
+[[agent]]
+name = "sh"
+command = "bash"
+args = ["--norc", "--noprofile", "-i"]
+env = { PS1 = "ready> " }
+ready_pattern = 'ready>\s*$'
+"#,
+    );
+    let term = NoxPty::start(&ws, &[], 30, 110);
+    term.wait_for("agent idle", 15, |s| s.contains("sh · idle"));
+    let out = nox(
+        &ws,
+        &["task", "add", "compute", "--body", "echo result-$((6*7))"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually("task done", 20, || tasks_json(&ws)[0]["status"] == "done");
+    let t = &tasks_json(&ws)[0];
+    assert_eq!(t["assignee"], "sh");
+    assert!(
+        t["result"]
+            .as_str()
+            .is_some_and(|r| r.contains("result-42")),
+        "{t}"
+    );
+    term.wait_text("result-42", 5);
+}
+
+#[test]
+fn two_claude_agents_run_dependent_tasks_in_order() {
+    let bin = crate::e2e_claude::claude_bin();
+    let script =
+        |reply: &str| format!("[[turn]]\n[[turn.step]]\ntext = \"{reply}\"\ndelay_ms = 500\n");
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"one\"\nkind = \"claude\"\ncommand = {b:?}\nmodel_script = \"one.toml\"\n\
+         [[agent]]\nname = \"two\"\nkind = \"claude\"\ncommand = {b:?}\nmodel_script = \"two.toml\"\n",
+        b = bin.display().to_string()
+    ));
+    std::fs::write(ws.file("one.toml"), script("Result from agent one.")).expect("script");
+    std::fs::write(ws.file("two.toml"), script("Result from agent two.")).expect("script");
+    let term = NoxPty::start(&ws, &[], 40, 140);
+    term.wait_for("both agents idle", 90, |s| s.contains("2 idle"));
+    let out = nox(
+        &ws,
+        &[
+            "task",
+            "add",
+            "A",
+            "--body",
+            "please do task A",
+            "--assign",
+            "one",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = nox(
+        &ws,
+        &[
+            "task",
+            "add",
+            "B",
+            "--body",
+            "please do task B",
+            "--after",
+            "1",
+            "--assign",
+            "two",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(blocked)"));
+    eventually("both tasks done", 90, || {
+        let l = tasks_json(&ws);
+        l[0]["status"] == "done" && l[1]["status"] == "done"
+    });
+    let l = tasks_json(&ws);
+    assert_eq!(l[0]["result"], "Result from agent one.");
+    assert_eq!(l[1]["result"], "Result from agent two.");
+    // B was assigned only after A was done.
+    let show = |id: &str| -> serde_json::Value {
+        serde_json::from_slice(&nox(&ws, &["task", "show", id, "--json"]).stdout).expect("json")
+    };
+    let when = |v: &serde_json::Value, to: &str| {
+        v["events"]
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["data"]["to"] == to))
+            .map(|e| e["ts_ms"].as_u64())
+    };
+    let (a, b) = (show("1"), show("2"));
+    assert!(
+        when(&b, "assigned") >= when(&a, "done"),
+        "A done before B assigned:\n{a}\n{b}"
+    );
+}
