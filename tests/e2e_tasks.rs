@@ -171,3 +171,59 @@ fn two_claude_agents_run_dependent_tasks_in_order() {
         "A done before B assigned:\n{a}\n{b}"
     );
 }
+
+#[test]
+fn tasks_written_in_the_dialog_run_in_dependency_order() {
+    let agent = |name: &str| {
+        format!(
+            "[[agent]]\nname = \"{name}\"\ncommand = \"bash\"\nargs = [\"--norc\", \"--noprofile\", \"-i\"]\n\
+             env = {{ PS1 = \"ready> \" }}\nready_pattern = 'ready>\\s*$'\n"
+        )
+    };
+    let ws = Ws::new(&format!("{}{}", agent("left"), agent("right")));
+    let mut term = NoxPty::start(&ws, &[], 40, 140);
+    term.wait_for("agents idle", 15, |s| s.contains("2 idle"));
+    for (title, body, after) in [
+        ("first", "sleep 1; echo done-first", ""),
+        ("second", "echo done-second", "1"),
+        ("third", "echo done-third", ""),
+    ] {
+        term.prefix(b"t");
+        term.wait_text("New task", 10);
+        term.type_str(title);
+        term.type_str("\t");
+        term.type_str(body);
+        term.type_str("\t\t\t");
+        term.type_str(after);
+        term.type_str("\r");
+        term.wait_for("dialog closed", 10, |s| !s.contains("New task"));
+    }
+    eventually("all three done", 30, || {
+        let l = tasks_json(&ws);
+        l.as_array()
+            .is_some_and(|a| a.len() == 3 && a.iter().all(|t| t["status"] == "done"))
+    });
+    let l = tasks_json(&ws);
+    let result = |id: u64| {
+        l.as_array()
+            .and_then(|a| a.iter().find(|t| t["id"] == id))
+            .map(|t| t["result"].to_string())
+    };
+    assert!(result(1).is_some_and(|r| r.contains("done-first")));
+    assert!(result(2).is_some_and(|r| r.contains("done-second")));
+    let show = |id: &str| -> serde_json::Value {
+        serde_json::from_slice(&nox(&ws, &["task", "show", id, "--json"]).stdout).expect("json")
+    };
+    let when = |v: &serde_json::Value, to: &str| {
+        v["events"]
+            .as_array()
+            .and_then(|e| e.iter().find(|e| e["data"]["to"] == to))
+            .and_then(|e| e["ts_ms"].as_u64())
+    };
+    let (first, second) = (show("1"), show("2"));
+    assert!(
+        when(&second, "assigned") >= when(&first, "done"),
+        "second ran after first:\n{first}\n{second}"
+    );
+    term.wait_text("DONE", 5);
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use nox::config::keymap::Keymap;
 use nox::config::theme::Theme;
-use nox::domain::{AgentKind, AgentSpec, AgentStatus};
+use nox::domain::{AgentKind, AgentSpec, AgentStatus, Task, TaskStatus};
 use nox::logging::{LogLine, LogRing};
 use nox::runtime::AgentView;
 use nox::runtime::pty::Term;
@@ -85,6 +85,30 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
         Keymap::load("default", None).expect("keymap"),
         agents,
     );
+    for (id, status, title, assignee, after) in [
+        (
+            1,
+            TaskStatus::Done,
+            "Design the schema",
+            Some("backend"),
+            vec![],
+        ),
+        (
+            2,
+            TaskStatus::Running,
+            "Write the migrations",
+            Some("backend"),
+            vec![1],
+        ),
+        (3, TaskStatus::Blocked, "Wire the API", None, vec![2]),
+        (4, TaskStatus::Queued, "Update the README", None, vec![]),
+    ] {
+        let mut t = Task::new(id, title, title, after, true);
+        t.status = status;
+        t.assignee = assignee.map(str::to_string);
+        app.on_task(t);
+    }
+    app.task_sel = 0;
     setup(&mut app);
     app.layout = Layout::compute(area, app.agents.len(), app.focus, app.zoom);
     let theme = Theme::load("default", None, false).expect("theme");
@@ -165,6 +189,33 @@ fn new_agent_dialog_and_picker() {
     insta::assert_snapshot!(draw(80, 24, |app| app.overlay =
         Overlay::NewAgent(Box::default())));
     insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::Picker("a".into(), 0)));
+}
+
+#[test]
+fn tasks_pane_new_task_dialog_and_task_detail() {
+    insta::assert_snapshot!(draw(120, 40, |app| {
+        app.focus = Pane::Tasks;
+        app.task_sel = 1;
+    }));
+    insta::assert_snapshot!(draw(100, 36, |app| app.overlay =
+        Overlay::NewTask(Box::default())));
+    insta::assert_snapshot!(draw(100, 30, |app| {
+        let mut task = app.tasks[0].clone();
+        task.result = Some("Migrations written:\n- 0001_init.sql".into());
+        let ev = nox::store::events::EventRecord {
+            id: 1,
+            ts_ms: 36_000_000,
+            kind: "task.updated".into(),
+            agent: Some("backend".into()),
+            task: Some(task.id),
+            data: serde_json::json!({"from": "assigned", "to": "running"}),
+        };
+        app.overlay = Overlay::TaskDetail(Box::new(nox::tui::app::TaskDetail {
+            task,
+            events: vec![ev],
+            scroll: 0,
+        }));
+    }));
 }
 
 #[test]

@@ -104,6 +104,9 @@ pub struct Task {
     pub result: Option<String>,
     /// Why it failed, or other detail for the board.
     pub detail: String,
+    /// When it was created, ms since the Unix epoch (0 before it is stored).
+    #[serde(default)]
+    pub created_ms: u64,
 }
 
 impl Task {
@@ -127,6 +130,7 @@ impl Task {
             lease_until: None,
             result: None,
             detail: String::new(),
+            created_ms: 0,
         }
     }
 }

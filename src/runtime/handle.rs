@@ -228,6 +228,16 @@ impl RuntimeHandle {
             .await
     }
 
+    /// Sets a queued or blocked task's assignee (`None`: routing decides).
+    pub async fn assign_task(
+        &self,
+        id: crate::domain::TaskId,
+        agent: Option<String>,
+    ) -> Result<crate::domain::Task, String> {
+        self.ask(|tx| super::scheduler::SchedCmd::Assign(id, agent, tx))
+            .await
+    }
+
     /// Every task, by priority then id.
     pub async fn tasks(&self) -> Result<Vec<crate::domain::Task>, String> {
         self.ask(super::scheduler::SchedCmd::List).await

@@ -41,6 +41,11 @@ pub(crate) enum SchedCmd {
     Add(NewTask, oneshot::Sender<Result<Task, String>>),
     Cancel(TaskId, oneshot::Sender<Result<Task, String>>),
     List(oneshot::Sender<Result<Vec<Task>, String>>),
+    Assign(
+        TaskId,
+        Option<String>,
+        oneshot::Sender<Result<Task, String>>,
+    ),
     Get(TaskId, oneshot::Sender<Result<TaskWithEvents, String>>),
 }
 
@@ -199,6 +204,19 @@ impl Scheduler {
                     self.publish(t);
                 }
                 let _ = reply.send(r);
+            }
+            SchedCmd::Assign(id, agent, reply) => {
+                let r = db(
+                    &self.store,
+                    move |c| tasks::set_assignee(c, id, agent.as_deref()),
+                    true,
+                )
+                .await;
+                if let Ok(t) = &r {
+                    self.publish(t);
+                }
+                let _ = reply.send(r);
+                self.dispatch().await;
             }
             SchedCmd::List(reply) => {
                 let _ = reply.send(db(&self.store, |c| tasks::list(c, None), false).await);

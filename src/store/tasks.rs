@@ -31,7 +31,7 @@ pub struct NewTask {
     pub max_attempts: Option<u32>,
 }
 
-const COLUMNS: &str = "id, title, body, priority, needs, assignee, status, attempts, max_attempts, lease_until, result, detail";
+const COLUMNS: &str = "id, title, body, priority, needs, assignee, status, attempts, max_attempts, lease_until, result, detail, created_ms";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
     let needs: String = r.get(4)?;
@@ -50,6 +50,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         lease_until: r.get(9)?,
         result: r.get(10)?,
         detail: r.get(11)?,
+        created_ms: r.get(12)?,
     })
 }
 
@@ -135,6 +136,7 @@ pub fn create(conn: &Connection, new: &NewTask) -> Result<Task> {
         now
     ])?;
     t.id = TaskId::try_from(conn.last_insert_rowid()).unwrap_or_default();
+    t.created_ms = now;
     for a in &t.after {
         conn.prepare_cached("INSERT INTO task_deps(task, after) VALUES (?1, ?2)")?
             .execute([t.id, *a])?;
@@ -175,6 +177,24 @@ pub fn set_after(conn: &Connection, id: TaskId, after: &[TaskId]) -> Result<()> 
         )?;
     }
     Ok(())
+}
+
+/// Sets the assignee of a queued or blocked task (`None`: routing decides).
+pub fn set_assignee(conn: &Connection, id: TaskId, agent: Option<&str>) -> Result<Task> {
+    let mut t = get(conn, id)?.ok_or_else(|| StoreError::Refused(format!("no task {id}")))?;
+    if !matches!(t.status, TaskStatus::Queued | TaskStatus::Blocked) {
+        return Err(StoreError::Refused(format!(
+            "task {id} is {}: only queued or blocked tasks can be assigned",
+            t.status
+        )));
+    }
+    t.assignee = agent.map(str::to_string);
+    save(conn, &t)?;
+    insert(
+        conn,
+        &EventRecord::new("task.assigned", agent, Some(id), json!({"assignee": agent})),
+    )?;
+    Ok(t)
 }
 
 fn save(conn: &Connection, t: &Task) -> Result<()> {

@@ -75,6 +75,10 @@ actions! {
     Scrollback = "scrollback",
     /// Open the new agent dialog
     NewAgent = "new_agent",
+    /// Open the new task dialog
+    NewTask = "new_task",
+    /// Assign the selected task to the selected agent (again: back to routing)
+    AssignTask = "assign_task",
     /// Restart the selected agent
     RestartAgent = "restart_agent",
     /// Stop the selected agent (asks to confirm)

@@ -4,19 +4,23 @@
 
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use tracing::Level;
 
 use super::action::Action;
-use super::dialog::{DialogOutcome, NewAgentDialog};
+use super::dialog::NewAgentDialog;
 use super::layout::{Layout, Pane};
 use super::scroll::ScrollState;
+use super::task_dialog::NewTaskDialog;
 use crate::config::edit::NewAgent;
 use crate::config::keymap::{KeyChord, Keymap};
 use crate::domain::AgentStatus;
+use crate::domain::{Task, TaskId};
 use crate::runtime::AgentView;
 use crate::runtime::pty::Term;
 use crate::runtime::pty::keys::{FOCUS_IN, FOCUS_OUT, encode_key, encode_mouse, encode_paste};
+use crate::store::events::EventRecord;
+use crate::store::tasks::NewTask;
 
 /// Something the loop must do for the state.
 #[derive(Debug)]
@@ -33,6 +37,12 @@ pub enum Effect {
     AddAgent(NewAgent),
     /// The layout changed: resize the PTYs.
     Relayout,
+    /// Add a task.
+    AddTask(NewTask),
+    /// Set a task's assignee (`None`: leave it to routing).
+    AssignTask(TaskId, Option<String>),
+    /// Load a task and its events into the detail view.
+    OpenTask(TaskId),
 }
 
 /// A modal layer over the panes.
@@ -49,6 +59,21 @@ pub enum Overlay {
     NewAgent(Box<NewAgentDialog>),
     /// A yes/no question.
     Confirm(Confirm),
+    /// The new-task dialog.
+    NewTask(Box<NewTaskDialog>),
+    /// One task: body, result, events.
+    TaskDetail(Box<TaskDetail>),
+}
+
+/// What the task detail view shows.
+#[derive(Debug, Clone)]
+pub struct TaskDetail {
+    /// The task.
+    pub task: Task,
+    /// Its events, oldest first.
+    pub events: Vec<EventRecord>,
+    /// Scroll offset.
+    pub scroll: u16,
 }
 
 /// What a confirmation is about.
@@ -92,6 +117,10 @@ pub struct App {
     pub pending_select: Option<String>,
     /// The outer terminal has focus.
     pub outer_focused: bool,
+    /// Tasks, in board order.
+    pub tasks: Vec<Task>,
+    /// Index of the selected task.
+    pub task_sel: usize,
 }
 
 impl App {
@@ -113,6 +142,8 @@ impl App {
             layout: Layout::default(),
             pending_select: None,
             outer_focused: true,
+            tasks: Vec::new(),
+            task_sel: 0,
         }
     }
 
@@ -159,7 +190,7 @@ impl App {
     }
 
     /// Moves the selection, sending focus out/in to agents that asked for it.
-    fn select(&mut self, idx: usize, fx: &mut Vec<Effect>) {
+    pub(crate) fn select(&mut self, idx: usize, fx: &mut Vec<Effect>) {
         if idx >= self.agents.len() || idx == self.selected {
             return;
         }
@@ -174,7 +205,7 @@ impl App {
         }
     }
 
-    fn set_focus(&mut self, pane: Pane, fx: &mut Vec<Effect>) {
+    pub(crate) fn set_focus(&mut self, pane: Pane, fx: &mut Vec<Effect>) {
         if pane == self.focus {
             return;
         }
@@ -292,6 +323,25 @@ impl App {
                 }
             }
             Action::NewAgent => self.overlay = Overlay::NewAgent(Box::default()),
+            Action::NewTask => self.overlay = Overlay::NewTask(Box::default()),
+            Action::AssignTask => match (self.current_task(), name) {
+                (Some(t), agent)
+                    if matches!(
+                        t.status,
+                        crate::domain::TaskStatus::Queued | crate::domain::TaskStatus::Blocked
+                    ) =>
+                {
+                    let to = if t.assignee == agent { None } else { agent };
+                    fx.push(Effect::AssignTask(t.id, to));
+                }
+                (Some(t), _) => {
+                    self.toast = Some(format!(
+                        "task {} is {}: only queued or blocked tasks can be assigned",
+                        t.id, t.status
+                    ))
+                }
+                (None, _) => self.toast = Some("no task selected (focus the Tasks pane)".into()),
+            },
             Action::RestartAgent => fx.extend(name.map(Effect::Restart)),
             Action::StartAgent => fx.extend(name.map(Effect::Start)),
             Action::StopAgent => {
@@ -310,6 +360,15 @@ impl App {
                 } else {
                     self.quit = true;
                 }
+            }
+            Action::SelectUp if self.focus == Pane::Tasks => {
+                self.task_sel = self.task_sel.saturating_sub(1)
+            }
+            Action::SelectDown if self.focus == Pane::Tasks => {
+                self.task_sel = (self.task_sel + 1).min(self.tasks.len().saturating_sub(1));
+            }
+            Action::Activate if self.focus == Pane::Tasks => {
+                fx.extend(self.current_task().map(|t| Effect::OpenTask(t.id)))
             }
             Action::SelectUp if self.focus == Pane::Agents && n > 0 => {
                 self.select(self.selected.saturating_sub(1), fx);
@@ -362,75 +421,14 @@ impl App {
         s.act(action, &term);
     }
 
-    fn overlay_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
-        let overlay = std::mem::take(&mut self.overlay);
-        self.overlay = match overlay {
-            Overlay::None => Overlay::None,
-            Overlay::Help(off) => match key.code {
-                KeyCode::Down | KeyCode::Char('j') => Overlay::Help(off.saturating_add(1)),
-                KeyCode::Up | KeyCode::Char('k') => Overlay::Help(off.saturating_sub(1)),
-                KeyCode::PageDown => Overlay::Help(off.saturating_add(10)),
-                KeyCode::PageUp => Overlay::Help(off.saturating_sub(10)),
-                _ => Overlay::None,
-            },
-            Overlay::Confirm(c) => {
-                if matches!(key.code, KeyCode::Char('y' | 'Y')) || key.code == KeyCode::Enter {
-                    match c {
-                        Confirm::Stop(name) => fx.push(Effect::Stop(name)),
-                        Confirm::Quit => self.quit = true,
-                    }
-                }
-                Overlay::None
-            }
-            Overlay::Picker(mut filter, sel) => {
-                let matches = self.picker_matches(&filter);
-                match key.code {
-                    KeyCode::Esc => Overlay::None,
-                    KeyCode::Enter => {
-                        if let Some(&i) = matches.get(sel.min(matches.len().saturating_sub(1))) {
-                            self.select(i, fx);
-                            self.set_focus(Pane::Terminal, fx);
-                        }
-                        Overlay::None
-                    }
-                    KeyCode::Up => Overlay::Picker(filter, sel.saturating_sub(1)),
-                    KeyCode::Down => {
-                        Overlay::Picker(filter, (sel + 1).min(matches.len().saturating_sub(1)))
-                    }
-                    KeyCode::Backspace => {
-                        filter.pop();
-                        Overlay::Picker(filter, 0)
-                    }
-                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                        filter.push(c);
-                        Overlay::Picker(filter, 0)
-                    }
-                    _ => Overlay::Picker(filter, sel),
-                }
-            }
-            Overlay::NewAgent(mut d) => match d.on_key(key) {
-                DialogOutcome::Open => Overlay::NewAgent(d),
-                DialogOutcome::Cancel => Overlay::None,
-                DialogOutcome::Submit(new) => {
-                    fx.push(Effect::AddAgent(new));
-                    Overlay::NewAgent(d)
-                }
-            },
-        };
-    }
-
-    /// Agent indices whose name contains `filter` (case-insensitive).
-    pub fn picker_matches(&self, filter: &str) -> Vec<usize> {
-        let f = filter.to_lowercase();
-        (0..self.agents.len())
-            .filter(|i| self.agents[*i].spec.name.contains(&f))
-            .collect()
-    }
-
     /// Handles a paste from the outer terminal.
     pub fn on_paste(&mut self, text: &str) -> Vec<Effect> {
         let mut fx = Vec::new();
         if let Overlay::NewAgent(d) = &mut self.overlay {
+            d.paste(text);
+            return fx;
+        }
+        if let Overlay::NewTask(d) = &mut self.overlay {
             d.paste(text);
             return fx;
         }

@@ -93,9 +93,14 @@ fn focus_moves_and_enter_in_agents_focuses_the_terminal() {
     assert_eq!(a.selected, 1);
     a.on_key(PREFIX);
     a.on_key(KeyEvent::from(KeyCode::Down));
+    assert_eq!(a.focus, Pane::Tasks);
+    a.on_key(PREFIX);
+    a.on_key(KeyEvent::from(KeyCode::Down));
     assert_eq!(a.focus, Pane::Logs);
     a.on_key(key('l'));
     assert_eq!(a.log_level, Level::DEBUG);
+    a.on_key(PREFIX);
+    a.on_key(KeyEvent::from(KeyCode::Up));
     a.on_key(PREFIX);
     a.on_key(KeyEvent::from(KeyCode::Up));
     a.on_key(KeyEvent::from(KeyCode::Enter));
@@ -194,4 +199,56 @@ fn wheel_without_mouse_mode_scrolls_nox_scrollback() {
         a.scroll.is_none(),
         "back at the bottom: scrollback mode ends"
     );
+}
+
+fn task(id: u64, status: crate::domain::TaskStatus) -> Task {
+    let mut t = Task::new(id, &format!("task {id}"), "body", vec![], true);
+    t.status = status;
+    t
+}
+
+#[test]
+fn tasks_pane_selects_opens_and_assigns() {
+    use crate::domain::TaskStatus;
+    let mut a = app(&[AgentStatus::Idle, AgentStatus::Idle]);
+    a.on_task(task(1, TaskStatus::Done));
+    a.on_task(task(2, TaskStatus::Queued));
+    a.on_task(task(3, TaskStatus::Running));
+    assert_eq!(
+        a.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [3, 2, 1],
+        "board order"
+    );
+    a.focus = Pane::Tasks;
+    a.task_sel = 0;
+    a.on_key(KeyEvent::from(KeyCode::Down));
+    assert_eq!(a.current_task().map(|t| t.id), Some(2));
+    assert!(matches!(
+        a.on_key(KeyEvent::from(KeyCode::Enter)).as_slice(),
+        [Effect::OpenTask(2)]
+    ));
+    a.on_key(PREFIX);
+    let fx = a.on_key(key('a'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::AssignTask(2, Some(n))] if n == "a0"),
+        "{fx:?}"
+    );
+    let mut assigned = task(2, TaskStatus::Queued);
+    assigned.assignee = Some("a0".into());
+    a.on_task(assigned);
+    a.on_key(PREFIX);
+    assert!(
+        matches!(a.on_key(key('a')).as_slice(), [Effect::AssignTask(2, None)]),
+        "again: back to routing"
+    );
+    a.on_key(KeyEvent::from(KeyCode::Up));
+    a.on_key(PREFIX);
+    assert!(
+        a.on_key(key('a')).is_empty(),
+        "a running task cannot be reassigned"
+    );
+    assert!(a.toast.as_deref().is_some_and(|t| t.contains("running")));
+    a.on_key(PREFIX);
+    a.on_key(key('t'));
+    assert!(matches!(a.overlay, Overlay::NewTask(_)));
 }

@@ -12,6 +12,8 @@ pub enum Pane {
     Terminal,
     /// nox's log.
     Logs,
+    /// The task board.
+    Tasks,
 }
 
 /// Rectangles of the visible panes (with borders) and the status line.
@@ -23,6 +25,8 @@ pub struct Layout {
     pub terminal: Option<Rect>,
     /// Logs pane, if visible.
     pub logs: Option<Rect>,
+    /// Tasks pane, if visible.
+    pub tasks: Option<Rect>,
     /// The status line.
     pub status: Rect,
 }
@@ -48,6 +52,7 @@ impl Layout {
                 Pane::Agents => l.agents = Some(body),
                 Pane::Terminal => l.terminal = Some(body),
                 Pane::Logs => l.logs = Some(body),
+                Pane::Tasks => l.tasks = Some(body),
             }
             return l;
         }
@@ -74,6 +79,17 @@ impl Layout {
             height: agents_h,
             ..left
         });
+        // Tasks take half of what is left under the agents, Logs the rest.
+        let rest = left.height.saturating_sub(agents_h);
+        let tasks_h = if rest >= 8 { rest / 2 } else { 0 };
+        if tasks_h > 0 {
+            l.tasks = Some(Rect {
+                y: left.y + agents_h,
+                height: tasks_h,
+                ..left
+            });
+        }
+        let agents_h = agents_h + tasks_h;
         if left.height > agents_h {
             l.logs = Some(Rect {
                 y: left.y + agents_h,
@@ -91,6 +107,7 @@ impl Layout {
             Pane::Agents => self.agents,
             Pane::Terminal => self.terminal,
             Pane::Logs => self.logs,
+            Pane::Tasks => self.tasks,
         }
     }
 
@@ -113,11 +130,11 @@ impl Layout {
             i32::from(r.x) + i32::from(r.width) / 2,
             i32::from(r.y) + i32::from(r.height) / 2,
         );
-        [Pane::Agents, Pane::Terminal, Pane::Logs]
+        let mut found = [Pane::Agents, Pane::Terminal, Pane::Tasks, Pane::Logs]
             .into_iter()
             .filter(|p| *p != from)
             .filter_map(|p| self.rect(p).map(|o| (p, o)))
-            .find(|(_, o)| {
+            .filter(|(_, o)| {
                 let (ox0, ox1, oy0, oy1) = (
                     i32::from(o.x),
                     i32::from(o.right()),
@@ -135,7 +152,16 @@ impl Layout {
                     _ => oy1 <= i32::from(r.y) && ox0 <= cx && ox1 > cx,
                 }
             })
-            .map(|(p, _)| p)
+            .collect::<Vec<_>>();
+        // Up and down: the nearest pane; left and right: the first in order.
+        if dy != 0 {
+            found.sort_by_key(|(_, o)| {
+                (i32::from(o.y) - cy)
+                    .abs()
+                    .min((i32::from(o.bottom()) - cy).abs())
+            });
+        }
+        found.first().map(|(p, _)| *p)
     }
 }
 
@@ -147,7 +173,8 @@ mod tests {
     fn left_column_and_terminal() {
         let l = Layout::compute(Rect::new(0, 0, 160, 48), 3, Pane::Terminal, false);
         assert_eq!(l.agents, Some(Rect::new(0, 0, 40, 5)));
-        assert_eq!(l.logs, Some(Rect::new(0, 5, 40, 42)));
+        assert_eq!(l.tasks, Some(Rect::new(0, 5, 40, 21)));
+        assert_eq!(l.logs, Some(Rect::new(0, 26, 40, 21)));
         assert_eq!(l.terminal, Some(Rect::new(40, 0, 120, 47)));
         assert_eq!(l.status, Rect::new(0, 47, 160, 1));
         assert_eq!(l.terminal_size(), (45, 118));
@@ -173,8 +200,10 @@ mod tests {
         assert_eq!(l.neighbour(Pane::Terminal, -1, 0), Some(Pane::Agents));
         assert_eq!(l.neighbour(Pane::Agents, 1, 0), Some(Pane::Terminal));
         assert_eq!(l.neighbour(Pane::Logs, 1, 0), Some(Pane::Terminal));
-        assert_eq!(l.neighbour(Pane::Agents, 0, 1), Some(Pane::Logs));
-        assert_eq!(l.neighbour(Pane::Logs, 0, -1), Some(Pane::Agents));
+        assert_eq!(l.neighbour(Pane::Agents, 0, 1), Some(Pane::Tasks));
+        assert_eq!(l.neighbour(Pane::Tasks, 0, 1), Some(Pane::Logs));
+        assert_eq!(l.neighbour(Pane::Logs, 0, -1), Some(Pane::Tasks));
+        assert_eq!(l.neighbour(Pane::Tasks, 0, -1), Some(Pane::Agents));
         assert_eq!(l.neighbour(Pane::Terminal, 1, 0), None);
     }
 }

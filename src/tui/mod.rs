@@ -4,9 +4,12 @@
 
 pub mod action;
 pub mod app;
+pub mod app_overlay;
+pub mod app_tasks;
 pub mod dialog;
 pub mod layout;
 pub mod panes;
 pub mod run;
 pub mod scroll;
+pub mod task_dialog;
 pub mod terminal;

@@ -194,6 +194,9 @@ pub fn dashboard(cli: &Cli) -> u8 {
             |n| n.to_string_lossy().into_owned(),
         );
         let mut app = App::new(name, keymap, handle.agents());
+        for t in handle.tasks().await.unwrap_or_default() {
+            app.on_task(t);
+        }
         app.layout = layout;
         let result = event_loop(&mut tui, &mut app, &handle, events, (&theme, &ring, &wake)).await;
         terminal::restore();
@@ -235,6 +238,32 @@ async fn apply(effects: Vec<Effect>, tui: &Tui, app: &mut App, handle: &RuntimeH
             Effect::Stop(n) => handle.stop_agent(&n).await,
             Effect::Restart(n) => handle.restart_agent(&n).await,
             Effect::Relayout => relayout(tui, app, handle),
+            Effect::AddTask(new) => {
+                let r = handle.add_task(new).await;
+                app.on_task_added(r);
+            }
+            Effect::AssignTask(id, agent) => match handle.assign_task(id, agent).await {
+                Ok(t) => {
+                    app.toast = Some(match &t.assignee {
+                        Some(a) => format!("task {} assigned to {a}", t.id),
+                        None => format!("task {} left to routing", t.id),
+                    });
+                    app.on_task(t);
+                }
+                Err(e) => app.toast = Some(e),
+            },
+            Effect::OpenTask(id) => match handle.task(id).await {
+                Ok(Some((task, events))) => {
+                    app.overlay =
+                        super::app::Overlay::TaskDetail(Box::new(super::app::TaskDetail {
+                            task,
+                            events,
+                            scroll: 0,
+                        }));
+                }
+                Ok(None) => app.toast = Some(format!("no task {id}")),
+                Err(e) => app.toast = Some(e),
+            },
             Effect::AddAgent(new) => {
                 let ws = &handle.workspace;
                 let result = match add_agent(&ws.config_path(), &ws.root, &new) {
@@ -334,7 +363,8 @@ async fn event_loop(
                         }
                     }
                     Ok(Event::AgentRemoved(name)) => app.on_agent_removed(&name),
-                    Ok(Event::Hook(..) | Event::Task(_)) => {}
+                    Ok(Event::Task(t)) => app.on_task(*t),
+                    Ok(Event::Hook(..)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => app.agents = handle.agents(),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
                 }

@@ -7,6 +7,8 @@ pub mod logs;
 pub mod overlay;
 pub mod screen;
 pub mod status;
+pub mod task_views;
+pub mod tasks;
 pub mod terminal;
 
 use std::sync::Arc;
@@ -61,6 +63,9 @@ pub fn draw(f: &mut Frame<'_>, app: &App, ctx: &Ctx<'_>) {
     let l = app.layout;
     if let Some(r) = l.agents {
         agents::render(f, r, app, ctx);
+    }
+    if let Some(r) = l.tasks {
+        tasks::render(f, r, app, ctx);
     }
     if let Some(r) = l.logs {
         logs::render(f, r, app, ctx);

@@ -19,6 +19,8 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         Overlay::Help(scroll) => help(f, area, &app.keymap, *scroll, ctx),
         Overlay::Picker(filter, sel) => picker(f, area, app, filter, *sel, ctx),
         Overlay::NewAgent(d) => dialog(f, area, d, ctx),
+        Overlay::NewTask(d) => super::task_views::dialog(f, area, d, ctx),
+        Overlay::TaskDetail(d) => super::task_views::detail(f, area, d, ctx),
         Overlay::Confirm(c) => {
             let text = match c {
                 Confirm::Stop(n) => format!("Stop agent {n}? (y/n)"),

@@ -19,6 +19,22 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     for (s, n) in app.counts() {
         spans.push(Span::styled(format!(" {n} {s} "), t.status(s)));
     }
+    let mut by_status: Vec<(crate::domain::TaskStatus, usize)> = Vec::new();
+    for t in &app.tasks {
+        match by_status.iter_mut().find(|(s, _)| *s == t.status) {
+            Some((_, n)) => *n += 1,
+            None => by_status.push((t.status, 1)),
+        }
+    }
+    if !by_status.is_empty() {
+        spans.push(Span::styled(" │ tasks:", t.muted));
+        for (s, n) in by_status {
+            spans.push(Span::styled(
+                format!(" {n} {s}"),
+                super::tasks::task_style(ctx, s),
+            ));
+        }
+    }
     spans.push(Span::raw(" "));
     if let Some(s) = &app.scroll {
         if s.editing {
