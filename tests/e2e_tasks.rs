@@ -227,3 +227,66 @@ fn tasks_written_in_the_dialog_run_in_dependency_order() {
     );
     term.wait_text("DONE", 5);
 }
+
+#[test]
+fn a_task_whose_agent_is_killed_is_redelivered_to_the_resumed_session() {
+    let bin = crate::e2e_claude::claude_bin();
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"one\"\nkind = \"claude\"\ncommand = {:?}\nmodel_script = \"one.toml\"\n",
+        bin.display().to_string()
+    ));
+    std::fs::write(
+        ws.file("one.toml"),
+        "[[turn]]\n[[turn.step]]\ntext = \"First attempt.\"\ndelay_ms = 20000\n\
+         [[turn]]\n[[turn.step]]\ntext = \"Second attempt, after the first prompt.\"\n",
+    )
+    .expect("script");
+    let term = NoxPty::start(&ws, &[], 40, 130);
+    term.wait_for("agent idle", 90, |s| s.contains("one · idle"));
+    let out = nox(&ws, &["task", "add", "A", "--body", "please do task A"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually("task running", 30, || {
+        tasks_json(&ws)[0]["status"] == "running"
+    });
+    // Claude Code writes its transcript asynchronously: kill once the prompt is in it.
+    eventually("prompt in the transcript", 30, || {
+        let dir = ws.file(".nox/run/one/home/.claude/projects");
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|d| {
+                std::fs::read_dir(d.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|f| {
+                        std::fs::read_to_string(f.path())
+                            .is_ok_and(|t| t.contains("please do task A"))
+                    })
+            })
+    });
+    let pid = crate::support::agent_pid(ws.path(), "one");
+    crate::support::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    eventually("task requeued and done", 90, || {
+        tasks_json(&ws)[0]["status"] == "done"
+    });
+    let t = &tasks_json(&ws)[0];
+    assert_eq!(t["attempts"], 2, "{t}");
+    // The endpoint answered turn 2: the resumed session carried the first prompt.
+    assert_eq!(t["result"], "Second attempt, after the first prompt.");
+    let show: serde_json::Value =
+        serde_json::from_slice(&nox(&ws, &["task", "show", "1", "--json"]).stdout).expect("json");
+    let lost = show["events"].as_array().and_then(|e| {
+        e.iter()
+            .find(|e| e["data"]["to"] == "queued" && e["data"]["from"] == "running")
+    });
+    assert!(
+        lost.is_some(),
+        "the crash put the task back in the queue: {show}"
+    );
+}

@@ -1,8 +1,10 @@
 //! The store: SQLite (rusqlite, bundled) in WAL mode with
 //! `synchronous=NORMAL` and a busy timeout, owned by one thread. Writes are
-//! queued and committed in batches (every 1000 operations or 5 ms, whichever
-//! comes first); a write's acknowledgement is sent only after its batch is
-//! committed, so nothing acknowledged is lost if nox is killed.
+//! queued and committed in batches of up to 1000: fire-and-forget writes
+//! (events) wait up to 5 ms for company, a write whose caller waits commits
+//! with whatever is queued at once. A write's acknowledgement is sent only
+//! after its batch is committed, so nothing acknowledged is lost if nox is
+//! killed.
 
 pub mod events;
 pub mod migrations;
@@ -136,12 +138,21 @@ fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>) {
             Op::Write(f, ack) => batch.push((f, ack)),
             Op::Read(f) => reads.push(f),
         }
+        // Fire-and-forget writes wait up to BATCH_WINDOW for company; once a
+        // caller waits for its acknowledgement, what is queued commits now.
         let deadline = Instant::now() + BATCH_WINDOW;
         while !batch.is_empty() && batch.len() < BATCH_MAX && reads.is_empty() {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            let someone_waits = batch.iter().any(|(_, ack)| ack.is_some());
+            let next = if someone_waits {
+                rx.try_recv().map_err(|_| ())
+            } else {
+                rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    .map_err(|_| ())
+            };
+            match next {
                 Ok(Op::Write(f, ack)) => batch.push((f, ack)),
                 Ok(Op::Read(f)) => reads.push(f),
-                Err(_) => break,
+                Err(()) => break,
             }
         }
         if !batch.is_empty() {
