@@ -290,3 +290,53 @@ fn a_task_whose_agent_is_killed_is_redelivered_to_the_resumed_session() {
         "the crash put the task back in the queue: {show}"
     );
 }
+
+#[test]
+fn task_files_become_tasks_and_malformed_ones_are_reported_untouched() {
+    let ws = Ws::new(
+        "[[agent]]\nname = \"sh\"\ncommand = \"bash\"\nargs = [\"--norc\", \"--noprofile\", \"-i\"]\n\
+         env = { PS1 = \"ready> \" }\nready_pattern = 'ready>\\s*$'\n",
+    );
+    let term = NoxPty::start(&ws, &[], 40, 140);
+    term.wait_for("agent idle", 15, |s| s.contains("sh · idle"));
+    let good = ws.file(".nox/tasks/greet.md");
+    std::fs::write(
+        &good,
+        "+++\npriority = 3 # urgent\n+++\n# Greet the team\n\necho hello-from-a-task-file\n",
+    )
+    .expect("write");
+    let bad = ws.file(".nox/tasks/broken.md");
+    let bad_text = "+++\npriority = \"high\"\n+++\n# Broken\n";
+    std::fs::write(&bad, bad_text).expect("write");
+    eventually("the file's task is done", 30, || {
+        tasks_json(&ws)
+            .as_array()
+            .is_some_and(|a| a.len() == 1 && a[0]["status"] == "done")
+    });
+    let t = &tasks_json(&ws)[0];
+    assert_eq!(
+        (t["title"].as_str(), t["priority"].as_i64()),
+        (Some("Greet the team"), Some(3))
+    );
+    assert!(
+        t["result"]
+            .as_str()
+            .is_some_and(|r| r.contains("hello-from-a-task-file")),
+        "{t}"
+    );
+    eventually("id and status written back", 10, || {
+        std::fs::read_to_string(&good)
+            .is_ok_and(|s| s.contains("id = 1") && s.contains("status = \"done\""))
+    });
+    let text = std::fs::read_to_string(&good).expect("read");
+    assert!(
+        text.contains("priority = 3 # urgent") && text.contains("# Greet the team"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&bad).expect("bad"),
+        bad_text,
+        "a malformed file is left untouched"
+    );
+    term.wait_text("broken.md:2", 10);
+}

@@ -6,6 +6,7 @@ pub mod hook;
 pub mod restart;
 pub mod status;
 pub mod task;
+pub mod taskfile;
 
 pub use agent::{AgentKind, AgentSpec, Isolation, PermissionMode, RestartPolicy};
 pub use restart::{RestartDecision, RestartTracker};

@@ -9,6 +9,7 @@ pub mod pty;
 pub mod scheduler;
 pub mod stubs;
 pub mod supervisor;
+pub mod taskfiles;
 pub mod worktree;
 
 pub use handle::{AgentView, Event, RuntimeHandle, RuntimeOptions, start};

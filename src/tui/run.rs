@@ -187,6 +187,9 @@ pub fn dashboard(cli: &Cli) -> u8 {
         };
         let handle = runtime::start(opts, cfg.agents);
         crate::server::spawn(listener, sock_path.clone(), handle.clone());
+        if let Err(e) = crate::runtime::taskfiles::spawn(handle.clone(), ws.dir().join("tasks")) {
+            tracing::error!("cannot watch {}: {e}", ws.dir().join("tasks").display());
+        }
         // Subscribe before the snapshot, so no change falls between them.
         let events = handle.subscribe();
         let name = ws.root.file_name().map_or_else(
