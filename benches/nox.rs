@@ -12,6 +12,9 @@
 //! - store: event rows/s through the store's batching writer thread, against
 //!   raw rusqlite inserts batched 1000 per transaction on the same pragmas.
 //!
+//! - dispatch: latency from adding a task to its bytes reaching the idle
+//!   agent's PTY, p50/p95, through the runtime API and through `nox task add`.
+//!
 //! Results and method: docs/benchmarks.md.
 
 mod common;
@@ -53,6 +56,9 @@ fn main() {
     }
     if want("store") {
         store();
+    }
+    if want("dispatch") {
+        dispatch();
     }
 }
 
@@ -487,4 +493,93 @@ fn store() {
     println!("  raw rusqlite, 1000 rows/transaction: {raw:10.0} rows/s");
     println!("  nox store writer (append + flush):  {ours:10.0} rows/s");
     println!("  ratio {:.2}x (target >= 0.25x)", ours / raw);
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn dispatch() {
+    use nox::runtime::{RuntimeOptions, start};
+    const SAMPLES: usize = 25;
+    println!(
+        "dispatch: task added → its bytes in the idle agent's PTY (the PTY's echo read back), {SAMPLES} samples each"
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let ws = nox::config::Workspace::at(dir.path());
+    write_workspace(
+        dir.path(),
+        "[[agent]]\nname = \"sink\"\ncommand = \"cat\"\n",
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let store = nox::store::Store::open(&ws.dir().join("nox.db")).expect("store");
+        let listener = nox::server::bind(&ws.dir().join("nox.sock")).expect("socket");
+        let opts = RuntimeOptions {
+            workspace: ws.clone(),
+            scrollback: 1000,
+            backend: Arc::new(NativePty::new(None).expect("pty")),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            size: (24, 80),
+            stop_grace: Duration::from_secs(2),
+            nox_exe: None,
+            store: Some(store),
+        };
+        let spec = nox::domain::AgentSpec::new("sink", nox::domain::AgentKind::Generic, "cat", dir.path());
+        let handle = start(opts, vec![spec]);
+        nox::server::spawn(listener, ws.dir().join("nox.sock"), handle.clone());
+        let idle = |h: &nox::runtime::RuntimeHandle| h.agent("sink").is_some_and(|a| a.status == nox::domain::AgentStatus::Idle);
+        let mut api = Vec::new();
+        let mut cli = Vec::new();
+        for i in 0..SAMPLES * 2 {
+            let t_idle = Instant::now();
+            while !idle(&handle) || handle.tasks().await.unwrap_or_default().iter().any(|t| !t.status.is_final()) {
+                assert!(t_idle.elapsed() < Duration::from_secs(20), "agent never idle");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let term = handle.agent("sink").expect("agent").term;
+            let before = term.bytes_in();
+            // A sleeping poller (not a spinning one: this machine has 2 cores)
+            // notes when the delivered bytes' echo arrives.
+            let watch = Arc::clone(&term);
+            let seen = std::thread::spawn(move || {
+                let end = Instant::now() + Duration::from_secs(10);
+                while watch.bytes_in() == before && Instant::now() < end {
+                    std::thread::sleep(Duration::from_micros(50));
+                }
+                Instant::now()
+            });
+            let t0 = Instant::now();
+            if i % 2 == 0 {
+                let new = nox::store::tasks::NewTask { title: format!("t{i}"), body: format!("sample {i}"), ..Default::default() };
+                handle.add_task(new).await.expect("add");
+            } else {
+                let root = ws.root.clone();
+                let out = tokio::task::spawn_blocking(move || {
+                    Command::new(env!("CARGO_BIN_EXE_nox"))
+                        .args(["task", "add", &format!("t{i}"), "--body", &format!("sample {i}")])
+                        .current_dir(root)
+                        .output()
+                        .expect("nox task add")
+                })
+                .await
+                .expect("join");
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            }
+            let t1 = tokio::task::spawn_blocking(move || seen.join().expect("poller")).await.expect("join");
+            assert!(term.bytes_in() != before, "no delivery");
+            let ms = t1.saturating_duration_since(t0).as_secs_f64() * 1000.0;
+            if i % 2 == 0 { api.push(ms) } else { cli.push(ms) }
+        }
+        let (a50, a95) = (percentile(&mut api, 0.5), percentile(&mut api, 0.95));
+        let (c50, c95) = (percentile(&mut cli, 0.5), percentile(&mut cli, 0.95));
+        println!("  runtime API (add_task):      p50 {a50:6.2} ms  p95 {a95:6.2} ms (target p95 <= 5 ms)");
+        println!("  CLI (`nox task add`, socket): p50 {c50:6.2} ms  p95 {c95:6.2} ms (includes starting the nox process)");
+        handle.shutdown().await;
+    });
 }

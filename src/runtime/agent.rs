@@ -381,6 +381,8 @@ impl AgentActor {
             AgentStatus::Starting,
             pid.map(|p| format!("pid {p}")).unwrap_or_default(),
         );
+        // A program that prints nothing is idle after a quiet second too.
+        self.idle_at = Some(Instant::now() + IDLE_AFTER);
     }
 
     /// The session id the store keeps for this agent (a restart of nox).
