@@ -39,6 +39,7 @@ fn view(
         restarts: u32::from(status == AgentStatus::Restarting) * 2,
         pid: None,
         started_at: None,
+        status_since: None,
         term,
     }
 }

@@ -82,6 +82,8 @@ pub(crate) struct AgentActor {
     last_message: String,
     /// Claude: the current process was started with `--resume`.
     resuming: bool,
+    /// When the current status began.
+    status_since: Option<SystemTime>,
 }
 
 enum Wake {
@@ -137,6 +139,7 @@ impl AgentActor {
             session_id: None,
             last_message: String::new(),
             resuming: false,
+            status_since: None,
         };
         tokio::spawn(actor.run(rx));
         tx
@@ -150,6 +153,7 @@ impl AgentActor {
             restarts: self.restarts,
             pid: self.pid,
             started_at: self.started_at,
+            status_since: self.status_since,
             term: Arc::clone(&self.term),
         }
     }
@@ -189,7 +193,10 @@ impl AgentActor {
                 store,
                 crate::store::events::EventRecord::new("agent.status", Some(name), None, data),
             );
+            let spec = self.spec.clone();
+            store.write_later(move |c| crate::store::agents::upsert(c, &spec, status));
         }
+        self.status_since = Some(SystemTime::now());
         self.status = status;
         self.detail = detail;
         self.publish();

@@ -28,6 +28,8 @@ pub struct AgentView {
     pub pid: Option<u32>,
     /// When the current process started.
     pub started_at: Option<SystemTime>,
+    /// When the current status began (the evidence's time).
+    pub status_since: Option<SystemTime>,
     /// The agent's terminal (screen + input).
     pub term: Arc<Term>,
 }

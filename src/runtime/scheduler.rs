@@ -55,10 +55,12 @@ enum Phase {
     Running,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Held {
     task: TaskId,
     phase: Phase,
+    /// Changed files of the agent's working tree when the task was delivered.
+    before: Arc<Vec<String>>,
 }
 
 struct Scheduler {
@@ -68,6 +70,7 @@ struct Scheduler {
     held: HashMap<String, Held>,
     next_renew: Instant,
     supervisor: mpsc::Sender<Command>,
+    workspace: crate::config::Workspace,
 }
 
 async fn db<T: Send + 'static>(
@@ -87,6 +90,7 @@ pub(crate) fn spawn(
     registry: Arc<Registry>,
     events: broadcast::Sender<Event>,
     supervisor: mpsc::Sender<Command>,
+    workspace: crate::config::Workspace,
 ) -> mpsc::Sender<SchedCmd> {
     let (tx, rx) = mpsc::channel(64);
     let rx_events = events.subscribe();
@@ -97,6 +101,7 @@ pub(crate) fn spawn(
         held: HashMap::new(),
         next_renew: Instant::now() + RENEW_EVERY,
         supervisor,
+        workspace,
     };
     tokio::spawn(s.run(rx, rx_events));
     tx
@@ -279,10 +284,12 @@ impl Scheduler {
             else {
                 continue;
             };
+            let before = Arc::new(self.changed_files(&name).await);
             self.deliver(&name, &t);
             self.held.insert(
                 name,
                 Held {
+                    before,
                     task: t.id,
                     phase: Phase::Delivering {
                         deadline: Instant::now() + CONFIRM_WITHIN,
@@ -339,7 +346,7 @@ impl Scheduler {
     }
 
     async fn on_hook(&mut self, agent: &str, hook: &HookEvent) {
-        let Some(held) = self.held.get(agent).copied() else {
+        let Some(held) = self.held.get(agent).cloned() else {
             return;
         };
         match (hook, held.phase) {
@@ -348,13 +355,10 @@ impl Scheduler {
             }
             (HookEvent::Stop { last_message, .. }, Phase::Running) => {
                 self.held.remove(agent);
-                self.apply(
-                    held.task,
-                    TaskEvent::Completed {
-                        result: last_message.clone(),
-                    },
-                )
-                .await;
+                let result = self
+                    .with_changes(agent, last_message.clone(), &held.before)
+                    .await;
+                self.apply(held.task, TaskEvent::Completed { result }).await;
                 self.dispatch().await;
             }
             _ => {}
@@ -362,7 +366,7 @@ impl Scheduler {
     }
 
     async fn on_agent(&mut self, agent: &str, kind: AgentKind, status: AgentStatus) {
-        if let Some(held) = self.held.get(agent).copied() {
+        if let Some(held) = self.held.get(agent).cloned() {
             if !status.is_live() {
                 self.held.remove(agent);
                 self.apply(
@@ -380,8 +384,8 @@ impl Scheduler {
                     (Phase::Running, AgentStatus::Idle) => {
                         self.held.remove(agent);
                         let screen = self.screen_tail(agent);
-                        self.apply(held.task, TaskEvent::Completed { result: screen })
-                            .await;
+                        let result = self.with_changes(agent, screen, &held.before).await;
+                        self.apply(held.task, TaskEvent::Completed { result }).await;
                     }
                     _ => {}
                 }
@@ -390,6 +394,44 @@ impl Scheduler {
         if status == AgentStatus::Idle {
             self.dispatch().await;
         }
+    }
+
+    /// The directory an agent works in (its worktree with isolation).
+    fn agent_dir(&self, agent: &str) -> Option<std::path::PathBuf> {
+        let view = self
+            .registry
+            .lock()
+            .iter()
+            .find(|a| a.spec.name == agent)
+            .cloned()?;
+        Some(match view.spec.isolation {
+            crate::domain::Isolation::Worktree => {
+                let tree = self.workspace.dir().join("worktrees").join(agent);
+                crate::runtime::worktree::map_cwd(&self.workspace, &tree, &view.spec.cwd)
+            }
+            crate::domain::Isolation::None => view.spec.cwd,
+        })
+    }
+
+    async fn changed_files(&self, agent: &str) -> Vec<String> {
+        let Some(dir) = self.agent_dir(agent) else {
+            return Vec::new();
+        };
+        tokio::task::spawn_blocking(move || crate::runtime::worktree::changed_files(&dir))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// `result`, plus the files the agent changed since delivery when it
+    /// works in a git repository.
+    async fn with_changes(&self, agent: &str, result: String, before: &[String]) -> String {
+        let after = self.changed_files(agent).await;
+        let changed: Vec<&String> = after.iter().filter(|f| !before.contains(f)).collect();
+        if changed.is_empty() {
+            return result;
+        }
+        let list: Vec<String> = changed.iter().map(|f| format!("- {f}")).collect();
+        format!("{result}\n\nChanged files:\n{}", list.join("\n"))
     }
 
     fn screen_tail(&self, agent: &str) -> String {
@@ -412,7 +454,7 @@ impl Scheduler {
             .filter(
                 |(_, h)| matches!(h.phase, Phase::Delivering { deadline, .. } if deadline <= now),
             )
-            .map(|(a, h)| (a.clone(), *h))
+            .map(|(a, h)| (a.clone(), h.clone()))
             .collect();
         for (agent, held) in due {
             let Phase::Delivering { retried, .. } = held.phase else {
@@ -475,7 +517,7 @@ impl Scheduler {
     async fn renew(&mut self) {
         self.next_renew = Instant::now() + RENEW_EVERY;
         let lease_until = now_ms() + LEASE.as_millis() as u64;
-        for held in self.held.values().copied().collect::<Vec<_>>() {
+        for held in self.held.values().cloned().collect::<Vec<_>>() {
             self.apply(held.task, TaskEvent::Renew { lease_until })
                 .await;
         }

@@ -20,7 +20,13 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = opts.size;
     let sched = opts.store.clone().map(|store| {
-        super::scheduler::spawn(store, Arc::clone(&registry), events.clone(), cmd_tx.clone())
+        super::scheduler::spawn(
+            store,
+            Arc::clone(&registry),
+            events.clone(),
+            cmd_tx.clone(),
+            opts.workspace.clone(),
+        )
     });
     let shared = Arc::new(Shared {
         workspace: opts.workspace.clone(),

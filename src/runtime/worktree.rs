@@ -68,6 +68,50 @@ pub fn map_cwd(ws: &Workspace, worktree: &Path, cwd: &Path) -> PathBuf {
         .map_or_else(|_| worktree.to_path_buf(), |rel| worktree.join(rel))
 }
 
+/// The changed files of the git working tree holding `dir`, as `"M path"`
+/// lines (`A` new, `M` modified, `D` deleted, `R` renamed), sorted; empty
+/// when `dir` is not in a repository.
+pub fn changed_files(dir: &Path) -> Vec<String> {
+    let Ok(repo) = Repository::discover(dir) else {
+        return Vec::new();
+    };
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let Ok(statuses) = repo.statuses(Some(&mut opts)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = statuses
+        .iter()
+        .filter_map(|e| {
+            let s = e.status();
+            let tag = if s.intersects(git2::Status::WT_NEW | git2::Status::INDEX_NEW) {
+                "A"
+            } else if s.intersects(git2::Status::WT_DELETED | git2::Status::INDEX_DELETED) {
+                "D"
+            } else if s.intersects(git2::Status::WT_RENAMED | git2::Status::INDEX_RENAMED) {
+                "R"
+            } else if s.intersects(
+                git2::Status::WT_MODIFIED
+                    | git2::Status::INDEX_MODIFIED
+                    | git2::Status::WT_TYPECHANGE,
+            ) {
+                "M"
+            } else {
+                return None;
+            };
+            // nox's own directory is not the agent's work.
+            e.path()
+                .ok()
+                .filter(|p| !p.starts_with(".nox/"))
+                .map(|p| format!("{tag} {p}"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +121,7 @@ mod tests {
         std::fs::write(dir.join("README"), "hi\n").expect("write");
         let mut index = repo.index().expect("index");
         index.add_path(Path::new("README")).expect("add");
+        index.write().expect("index");
         let tree = repo
             .find_tree(index.write_tree().expect("tree"))
             .expect("find tree");
@@ -107,6 +152,16 @@ mod tests {
             map_cwd(&ws, &wt, &tmp.path().join("sub/dir")),
             wt.join("sub/dir")
         );
+    }
+
+    #[test]
+    fn changed_files_lists_new_and_modified_paths() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        repo_with_commit(tmp.path());
+        assert!(changed_files(tmp.path()).is_empty());
+        std::fs::write(tmp.path().join("README"), "changed\n").expect("w");
+        std::fs::write(tmp.path().join("new.txt"), "x").expect("w");
+        assert_eq!(changed_files(tmp.path()), ["A new.txt", "M README"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! after its batch is committed, so nothing acknowledged is lost if nox is
 //! killed.
 
+pub mod agents;
 pub mod events;
 pub mod migrations;
 pub mod sessions;

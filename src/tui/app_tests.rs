@@ -16,6 +16,7 @@ fn view(name: &str, status: AgentStatus) -> AgentView {
         restarts: 0,
         pid: None,
         started_at: None,
+        status_since: None,
         term: Arc::new(Term::new(20, 60, 100, Arc::new(tokio::sync::Notify::new()))),
     }
 }

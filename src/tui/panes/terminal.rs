@@ -52,7 +52,20 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         b = b.title_top(Line::from(format!(" {title} ")).right_aligned());
     }
     if !agent.detail.is_empty() {
-        let detail = format!(" {}: {} ", agent.status, agent.detail);
+        let since = agent
+            .status_since
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| {
+                let s = d.as_secs();
+                format!(
+                    " since {:02}:{:02}:{:02}",
+                    (s / 3600) % 24,
+                    (s / 60) % 60,
+                    s % 60
+                )
+            })
+            .unwrap_or_default();
+        let detail = format!(" {}{since}: {} ", agent.status, agent.detail);
         b = b.title_bottom(Line::styled(detail, ctx.theme.status(agent.status)));
     }
     let inner = b.inner(area);
