@@ -215,6 +215,21 @@ fn sessions_and_the_store_survive_a_sigkill_of_nox() {
     nox.wait_text("First answer: alpha.", 60);
     nox.wait_for("idle after the turn", 20, |s| s.contains("claude · idle"));
     wait_for_transcript(&ws, "First answer: alpha.");
+    // An acknowledged task (no agent has its capability, so it waits).
+    let out = std::process::Command::new(crate::support::nox_bin())
+        .args(["task", "add", "kept", "--needs", "nothing-has-this"])
+        .current_dir(ws.path())
+        .output()
+        .expect("task add");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("task 1 added"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events_before: i64 = rusqlite::Connection::open(ws.file(".nox/nox.db"))
+        .expect("db")
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .expect("count");
     crate::support::kill(nox.pid(), nix::sys::signal::Signal::SIGKILL);
     nox.wait_exit(10);
     drop(nox);
@@ -234,4 +249,55 @@ fn sessions_and_the_store_survive_a_sigkill_of_nox() {
     let mut nox = NoxPty::start(&ws, &[], 40, 130);
     prompt(&mut nox, "second question");
     nox.wait_text("Second answer: I remember the first turn.", 60);
+}
+
+#[test]
+fn screen_rules_catch_what_hooks_miss() {
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"claude\"\nkind = \"claude\"\ncommand = {:?}\nmodel_script = \"script.toml\"\npermission_mode = \"acceptEdits\"\n",
+        claude_bin().display().to_string()
+    ));
+    std::fs::write(
+        ws.file("script.toml"),
+        "[[turn]]\n[[turn.step]]\ntext = \"Too late.\"\ndelay_ms = 30000\n",
+    )
+    .expect("script");
+    let mut nox = NoxPty::start(&ws, &[], 40, 130);
+    prompt(&mut nox, "take your time");
+    nox.wait_for("busy from the hook", 15, |s| s.contains("claude · busy"));
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Esc interrupts the turn; no hook says so: the idle input box does.
+    nox.type_str("\x1b");
+    nox.wait_for("idle from the screen", 15, |s| {
+        s.contains("claude · idle") && s.contains("screen: idle input box")
+    });
+}
+
+#[test]
+fn a_startup_dialog_shows_waiting_with_the_reason() {
+    // A HOME whose .claude.json has onboarding done and the folder trusted,
+    // but not the API key approved: Claude Code asks and waits.
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"claude\"\nkind = \"claude\"\ncommand = {:?}\nmodel_script = \"script.toml\"\nenv = {{ HOME = \"fresh-home\" }}\n",
+        claude_bin().display().to_string()
+    ));
+    std::fs::create_dir_all(ws.file("fresh-home")).expect("home");
+    let cfg = serde_json::json!({
+        "hasCompletedOnboarding": true, "theme": "dark",
+        "projects": {ws.path().to_string_lossy(): {"hasTrustDialogAccepted": true, "allowedTools": []}}
+    });
+    std::fs::write(ws.file("fresh-home/.claude.json"), cfg.to_string()).expect("claude.json");
+    std::fs::write(
+        ws.file("script.toml"),
+        "[[turn]]\n[[turn.step]]\ntext = \"hi\"\n",
+    )
+    .expect("script");
+    let nox = NoxPty::start(&ws, &[], 40, 130);
+    let s = nox.wait_for("waiting on a startup dialog", 60, |s| {
+        s.contains("claude · waiting")
+    });
+    assert!(
+        s.contains("startup: API key approval"),
+        "the reason is shown: {s}"
+    );
 }

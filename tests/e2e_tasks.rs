@@ -340,3 +340,95 @@ fn task_files_become_tasks_and_malformed_ones_are_reported_untouched() {
     );
     term.wait_text("broken.md:2", 10);
 }
+
+#[test]
+fn an_unconfirmed_delivery_is_retried_then_stalled() {
+    // A "claude" agent that shows Claude Code's idle input box but never
+    // runs hooks: nothing ever confirms a delivery.
+    let ws =
+        Ws::new("[[agent]]\nname = \"mute\"\nkind = \"claude\"\ncommand = \"./fake-claude\"\n");
+    let rule = "─".repeat(40);
+    std::fs::write(
+        ws.file("fake-claude"),
+        format!("#!/bin/sh\nprintf '{rule}\\r\\n❯ \\r\\n{rule}\\r\\n'\nexec cat > /dev/null\n"),
+    )
+    .expect("script");
+    std::process::Command::new("chmod")
+        .args(["+x", "fake-claude"])
+        .current_dir(ws.path())
+        .status()
+        .expect("chmod");
+    let term = NoxPty::start(&ws, &[], 30, 110);
+    term.wait_for("idle from the screen rule", 15, |s| {
+        s.contains("mute · idle") && s.contains("idle input box")
+    });
+    let out = nox(&ws, &["task", "add", "never confirmed"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eventually(
+        "delivery stalled and the task back in the queue",
+        20,
+        || {
+            let t = &tasks_json(&ws)[0];
+            t["detail"].as_str().is_some_and(|d| d.contains("stalled"))
+                && t["attempts"].as_u64() >= Some(1)
+        },
+    );
+    let show: serde_json::Value =
+        serde_json::from_slice(&nox(&ws, &["task", "show", "1", "--json"]).stdout).expect("json");
+    let deliveries: Vec<&serde_json::Value> = show["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["kind"] == "task.delivery")
+        .collect();
+    assert!(
+        deliveries.len() >= 3,
+        "delivered, retried once, then stalled: {show}"
+    );
+    assert!(
+        deliveries.iter().any(|e| e["data"]["stalled"] == true),
+        "{show}"
+    );
+}
+
+#[test]
+fn bad_hook_payloads_get_errors_and_never_block() {
+    let ws = Ws::new("[[agent]]\nname = \"a\"\ncommand = \"sh\"\n");
+    let term = NoxPty::start(&ws, &[], 30, 110);
+    term.wait_text("Agents (1)", 15);
+    let sock = ws.file(".nox/nox.sock");
+    eventually("socket up", 10, || sock.exists());
+    let (status, body) =
+        nox::client::request(&sock, "POST", "/hook/Stop?agent=a", Some(b"not json"))
+            .expect("answer");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        nox::client::error_message(&body).contains("not JSON"),
+        "{body}"
+    );
+    let (status, body) =
+        nox::client::request(&sock, "POST", "/hook/Stop?agent=ghost", Some(b"{}")).expect("answer");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("\"code\":\"unknown_agent\""), "{body}");
+    let (status, _) =
+        nox::client::request(&sock, "POST", "/hook/Bogus?agent=a", Some(b"{}")).expect("answer");
+    assert_eq!(status, 400);
+    // `nox hook` itself exits 0 and fast even when the instance refuses.
+    let t0 = std::time::Instant::now();
+    let mut child = std::process::Command::new(nox_bin())
+        .args(["hook", "Stop", "--agent", "ghost"])
+        .current_dir(ws.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("hook");
+    std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), b"garbage").expect("write");
+    drop(child.stdin.take());
+    assert!(child.wait().expect("wait").success());
+    assert!(t0.elapsed() < std::time::Duration::from_secs(2));
+    let log = std::fs::read_to_string(ws.file(".nox/logs/hooks.log")).expect("miss logged");
+    assert!(log.contains("HTTP 400"), "{log}");
+}

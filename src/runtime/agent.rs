@@ -444,7 +444,14 @@ impl AgentActor {
                 } else {
                     AgentStatus::Crashed
                 };
-                self.set_status(ended, info.to_string());
+                // A claude agent that gave up at start says why on its screen.
+                let why = match status_from_screen(&self.term.contents()) {
+                    Some((AgentStatus::Waiting, reason)) if self.spec.kind == AgentKind::Claude => {
+                        format!("{info}; {reason}")
+                    }
+                    _ => info.to_string(),
+                };
+                self.set_status(ended, why);
                 match self
                     .tracker
                     .on_exit(std::time::Instant::now(), info.success())
