@@ -245,6 +245,16 @@ fn sessions_and_the_store_survive_a_sigkill_of_nox() {
         idle_events >= 1,
         "the status changes before the kill are in the event log"
     );
+    let events_after: i64 = db
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .expect("count");
+    assert!(events_after >= events_before, "no acknowledged event lost");
+    let kept: String = db
+        .query_row("SELECT status FROM tasks WHERE title = 'kept'", [], |r| {
+            r.get(0)
+        })
+        .expect("task kept");
+    assert_eq!(kept, "queued");
     drop(db);
     let mut nox = NoxPty::start(&ws, &[], 40, 130);
     prompt(&mut nox, "second question");
