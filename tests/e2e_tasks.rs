@@ -226,6 +226,15 @@ fn tasks_written_in_the_dialog_run_in_dependency_order() {
         "second ran after first:\n{first}\n{second}"
     );
     term.wait_text("DONE", 5);
+    // The results are still there after a restart of nox.
+    term.prefix(b"d");
+    term.wait_exit(15);
+    drop(term);
+    let again = NoxPty::start(&ws, &[], 40, 140);
+    again.wait_for("the board after a restart", 15, |s| {
+        s.contains("Tasks (0 open, 3 in all)") && s.contains("DONE")
+    });
+    assert!(result(3).is_some_and(|r| r.contains("done-third")));
 }
 
 #[test]

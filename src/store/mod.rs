@@ -239,6 +239,36 @@ mod tests {
     }
 
     #[test]
+    fn a_locked_database_is_an_error_and_loses_nothing_acknowledged() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let path = tmp.path().join("nox.db");
+        let store = Store::open(&path).expect("open");
+        let insert = |kind: &'static str| {
+            move |c: &Connection| -> Result<()> {
+                c.execute("INSERT INTO events(ts_ms, kind) VALUES (1, ?1)", [kind])?;
+                Ok(())
+            }
+        };
+        store.write(insert("before")).expect("acknowledged");
+        let other = Connection::open(&path).expect("second connection");
+        other.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+        let e = store.write(insert("while locked")).expect_err("locked");
+        assert!(e.to_string().contains("locked"), "{e}");
+        other.execute_batch("COMMIT").expect("unlock");
+        store.write(insert("after")).expect("writes again");
+        let kinds: Vec<String> = store
+            .read(|c| {
+                let mut s = c.prepare("SELECT kind FROM events ORDER BY id")?;
+                let rows = s
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                Ok(rows)
+            })
+            .expect("kinds");
+        assert_eq!(kinds, ["before", "after"]);
+    }
+
+    #[test]
     fn a_failing_write_does_not_take_its_batch_down() {
         let tmp = tempfile::tempdir().expect("tmp");
         let store = Store::open(&tmp.path().join("nox.db")).expect("open");
