@@ -167,9 +167,9 @@ fn resume_ws() -> Ws {
 }
 
 /// Claude Code writes its transcript asynchronously: wait until `text` is in it.
-fn wait_for_transcript(ws: &Ws, text: &str) {
+pub fn wait_for_transcript(ws: &Ws, agent: &str, text: &str) {
     crate::support::eventually("the transcript holds the turn", 30, || {
-        let dir = ws.file(".nox/run/claude/home/.claude/projects");
+        let dir = ws.file(&format!(".nox/run/{agent}/home/.claude/projects"));
         std::fs::read_dir(dir)
             .into_iter()
             .flatten()
@@ -199,7 +199,7 @@ fn a_killed_claude_agent_resumes_its_session() {
     nox.wait_text("First answer: alpha.", 60);
     nox.wait_for("idle after the turn", 20, |s| s.contains("claude · idle"));
     let pid = crate::support::agent_pid(ws.path(), "claude");
-    wait_for_transcript(&ws, "First answer: alpha.");
+    wait_for_transcript(&ws, "claude", "First answer: alpha.");
     crate::support::kill(pid, nix::sys::signal::Signal::SIGKILL);
     nox.wait_text("↻1", 20);
     // The endpoint answers turn 2 only if the request carries turn 1.
@@ -214,7 +214,7 @@ fn sessions_and_the_store_survive_a_sigkill_of_nox() {
     prompt(&mut nox, "first question");
     nox.wait_text("First answer: alpha.", 60);
     nox.wait_for("idle after the turn", 20, |s| s.contains("claude · idle"));
-    wait_for_transcript(&ws, "First answer: alpha.");
+    wait_for_transcript(&ws, "claude", "First answer: alpha.");
     // An acknowledged task (no agent has its capability, so it waits).
     let out = std::process::Command::new(crate::support::nox_bin())
         .args(["task", "add", "kept", "--needs", "nothing-has-this"])

@@ -21,6 +21,18 @@ fn tasks_json(ws: &Ws) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+fn show(ws: &Ws, id: &str) -> serde_json::Value {
+    serde_json::from_slice(&nox(ws, &["task", "show", id, "--json"]).stdout).expect("json")
+}
+
+/// When a task's events say it moved to `to` (ms since the epoch).
+fn moved_to(v: &serde_json::Value, to: &str) -> Option<u64> {
+    v["events"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["data"]["to"] == to))
+        .and_then(|e| e["ts_ms"].as_u64())
+}
+
 #[test]
 fn task_cli_works_on_the_store_without_an_instance() {
     let ws = Ws::new("[[agent]]\nname = \"a\"\ncommand = \"sh\"\n");
@@ -156,18 +168,9 @@ fn two_claude_agents_run_dependent_tasks_in_order() {
     assert_eq!(l[0]["result"], "Result from agent one.");
     assert_eq!(l[1]["result"], "Result from agent two.");
     // B was assigned only after A was done.
-    let show = |id: &str| -> serde_json::Value {
-        serde_json::from_slice(&nox(&ws, &["task", "show", id, "--json"]).stdout).expect("json")
-    };
-    let when = |v: &serde_json::Value, to: &str| {
-        v["events"]
-            .as_array()
-            .and_then(|e| e.iter().find(|e| e["data"]["to"] == to))
-            .map(|e| e["ts_ms"].as_u64())
-    };
-    let (a, b) = (show("1"), show("2"));
+    let (a, b) = (show(&ws, "1"), show(&ws, "2"));
     assert!(
-        when(&b, "assigned") >= when(&a, "done"),
+        moved_to(&b, "assigned") >= moved_to(&a, "done"),
         "A done before B assigned:\n{a}\n{b}"
     );
 }
@@ -211,18 +214,9 @@ fn tasks_written_in_the_dialog_run_in_dependency_order() {
     };
     assert!(result(1).is_some_and(|r| r.contains("done-first")));
     assert!(result(2).is_some_and(|r| r.contains("done-second")));
-    let show = |id: &str| -> serde_json::Value {
-        serde_json::from_slice(&nox(&ws, &["task", "show", id, "--json"]).stdout).expect("json")
-    };
-    let when = |v: &serde_json::Value, to: &str| {
-        v["events"]
-            .as_array()
-            .and_then(|e| e.iter().find(|e| e["data"]["to"] == to))
-            .and_then(|e| e["ts_ms"].as_u64())
-    };
-    let (first, second) = (show("1"), show("2"));
+    let (first, second) = (show(&ws, "1"), show(&ws, "2"));
     assert!(
-        when(&second, "assigned") >= when(&first, "done"),
+        moved_to(&second, "assigned") >= moved_to(&first, "done"),
         "second ran after first:\n{first}\n{second}"
     );
     term.wait_text("DONE", 5);
@@ -262,23 +256,7 @@ fn a_task_whose_agent_is_killed_is_redelivered_to_the_resumed_session() {
         tasks_json(&ws)[0]["status"] == "running"
     });
     // Claude Code writes its transcript asynchronously: kill once the prompt is in it.
-    eventually("prompt in the transcript", 30, || {
-        let dir = ws.file(".nox/run/one/home/.claude/projects");
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|d| {
-                std::fs::read_dir(d.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .any(|f| {
-                        std::fs::read_to_string(f.path())
-                            .is_ok_and(|t| t.contains("please do task A"))
-                    })
-            })
-    });
+    crate::e2e_claude::wait_for_transcript(&ws, "one", "please do task A");
     let pid = crate::support::agent_pid(ws.path(), "one");
     crate::support::kill(pid, nix::sys::signal::Signal::SIGKILL);
     eventually("task requeued and done", 90, || {
@@ -288,15 +266,14 @@ fn a_task_whose_agent_is_killed_is_redelivered_to_the_resumed_session() {
     assert_eq!(t["attempts"], 2, "{t}");
     // The endpoint answered turn 2: the resumed session carried the first prompt.
     assert_eq!(t["result"], "Second attempt, after the first prompt.");
-    let show: serde_json::Value =
-        serde_json::from_slice(&nox(&ws, &["task", "show", "1", "--json"]).stdout).expect("json");
-    let lost = show["events"].as_array().and_then(|e| {
+    let task = show(&ws, "1");
+    let lost = task["events"].as_array().and_then(|e| {
         e.iter()
             .find(|e| e["data"]["to"] == "queued" && e["data"]["from"] == "running")
     });
     assert!(
         lost.is_some(),
-        "the crash put the task back in the queue: {show}"
+        "the crash put the task back in the queue: {task}"
     );
 }
 
@@ -386,9 +363,8 @@ fn an_unconfirmed_delivery_is_retried_then_stalled() {
                 && t["attempts"].as_u64() >= Some(1)
         },
     );
-    let show: serde_json::Value =
-        serde_json::from_slice(&nox(&ws, &["task", "show", "1", "--json"]).stdout).expect("json");
-    let deliveries: Vec<&serde_json::Value> = show["events"]
+    let task = show(&ws, "1");
+    let deliveries: Vec<&serde_json::Value> = task["events"]
         .as_array()
         .into_iter()
         .flatten()
@@ -396,11 +372,11 @@ fn an_unconfirmed_delivery_is_retried_then_stalled() {
         .collect();
     assert!(
         deliveries.len() >= 3,
-        "delivered, retried once, then stalled: {show}"
+        "delivered, retried once, then stalled: {task}"
     );
     assert!(
         deliveries.iter().any(|e| e["data"]["stalled"] == true),
-        "{show}"
+        "{task}"
     );
 }
 
