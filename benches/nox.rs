@@ -1,5 +1,5 @@
 //! nox benchmarks, each beside a baseline measured in the same run:
-//! `cargo bench --bench nox [-- ingest | idle | memory]`.
+//! `cargo bench --bench nox [-- ingest | idle | memory | store | dispatch]`.
 //!
 //! - ingest: ~50 MB of generated terminal output through one pane (the
 //!   runtime's reader → vt100 path, and the whole dashboard binary drawing
@@ -36,7 +36,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
-        println!("nox benchmarks: run them with `cargo bench --bench nox [-- ingest|idle|memory]`");
+        println!("nox benchmarks: run them with `cargo bench --bench nox [-- ingest|idle|memory|store|dispatch]`");
         return;
     }
     let picked: Vec<&str> = args
