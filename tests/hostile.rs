@@ -106,6 +106,7 @@ proptest! {
         // vt100 0.16.2 has arithmetic overflows on some random inputs (see
         // docs/ARCHITECTURE.md); nox contains them by resetting the screen,
         // so the pane must stay usable whatever happened.
+        t.resize(24, 80);
         t.ingest_for_test(b"\x1bc\x1b[?1049l\x1b[Hstill-alive");
         render(&t);
         prop_assert!(t.contents().contains("still-alive"), "{}", t.contents());
