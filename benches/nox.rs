@@ -36,7 +36,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
-        println!("nox benchmarks: run them with `cargo bench --bench nox [-- ingest|idle|memory|store|dispatch]`");
+        println!(
+            "nox benchmarks: run them with `cargo bench --bench nox [-- ingest|idle|memory|store|dispatch]`"
+        );
         return;
     }
     let picked: Vec<&str> = args

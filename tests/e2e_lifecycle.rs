@@ -151,3 +151,18 @@ fn a_panic_restores_the_terminal_and_leaves_no_agent() {
     nox.wait_text("deliberate panic", 5);
     assert_all_gone(&[sleeper]);
 }
+
+#[test]
+fn a_second_instance_for_the_same_workspace_is_refused() {
+    let ws = Ws::new("[[agent]]\nname = \"a\"\ncommand = \"sh\"\n");
+    let first = NoxPty::start(&ws, &[], 30, 100);
+    first.wait_text("Agents (1)", 15);
+    let mut second = NoxPty::start(&ws, &[], 30, 100);
+    assert_eq!(
+        second.wait_exit(15),
+        3,
+        "exit code 3: the socket could not be opened"
+    );
+    second.wait_text("another nox instance is running", 5);
+    first.wait_text("Agents (1)", 5);
+}
