@@ -260,3 +260,26 @@ fn first_run_creates_a_workspace_with_one_agent() {
     );
     assert!(ws.file(".nox/.gitignore").is_file());
 }
+
+#[test]
+fn keymap_and_theme_flags_and_user_overrides() {
+    let ws = Ws::new(BASH);
+    // A user keymap named like a built-in replaces it.
+    let dir = ws.file("home/.config/nox/keymaps");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("mine.toml"),
+        "extends = \"vim\"\n[prefix]\nq = \"help\"\n",
+    )
+    .expect("keymap");
+    let mut nox = NoxPty::start(&ws, &["--keymap", "mine", "--theme", "light"], 30, 110);
+    nox.wait_text("nox$", 15);
+    nox.prefix(b"h");
+    nox.wait_for("Agents focused (thick border)", 10, |s| {
+        s.starts_with("┏ Agents")
+    });
+    nox.prefix(b"q");
+    nox.wait_text("keymap mine", 10);
+    let bad = NoxPty::start(&ws, &["--theme", "nope"], 30, 110);
+    bad.wait_text("unknown theme \"nope\"", 10);
+}
