@@ -478,15 +478,12 @@ fn store() {
             nox::store::Store::open(&dir.path().join(format!("nox{run}.db"))).expect("open");
         let t0 = Instant::now();
         for i in 0..N {
-            nox::store::events::append(
-                &store,
-                nox::store::events::EventRecord::new(
-                    "bench",
-                    Some("agent"),
-                    Some(i as u64 / 1000),
-                    serde_json::json!({"i": 1}),
-                ),
-            );
+            store.emit_later(nox::domain::EventBody::TaskDelivery {
+                task: i as u64 / 1000,
+                agent: "agent".into(),
+                attempt: 1,
+                outcome: nox::domain::Delivery::Sent { bytes: i },
+            });
         }
         store.flush().expect("flush");
         nox_runs.push(N as f64 / t0.elapsed().as_secs_f64());
@@ -503,39 +500,37 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
 }
 
 fn dispatch() {
-    use nox::runtime::{RuntimeOptions, start};
+    use nox::core::{Core, CoreOptions};
     const SAMPLES: usize = 25;
     println!(
-        "dispatch: task added → its bytes in the idle agent's PTY (the PTY's echo read back), {SAMPLES} samples each"
+        "dispatch: task added → its bytes in the idle agent's PTY (the agent's raw output log grows), {SAMPLES} samples each"
     );
     let dir = tempfile::tempdir().expect("tmp");
     let ws = nox::config::Workspace::at(dir.path());
-    write_workspace(
-        dir.path(),
-        "[[agent]]\nname = \"sink\"\ncommand = \"cat\"\n",
-    );
+    let toml = "[[agent]]\nname = \"sink\"\ncommand = \"bash\"\nargs = [\"--norc\", \"--noprofile\", \"-i\"]\nenv = { PS1 = \"ready> \" }\nready_pattern = 'ready>\\s*$'\n";
+    write_workspace(dir.path(), toml);
+    let cfg = nox::config::load_config(&ws.config_path(), &ws.root).expect("config");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("rt");
     rt.block_on(async {
-        let store = nox::store::Store::open(&ws.dir().join("nox.db")).expect("store");
-        let listener = nox::server::bind(&ws.dir().join("nox.sock")).expect("socket");
-        let opts = RuntimeOptions {
+        let core = Core::start(CoreOptions {
             workspace: ws.clone(),
+            config: cfg,
             scrollback: 1000,
-            backend: Arc::new(NativePty::new(None).expect("pty")),
-            wake: Arc::new(tokio::sync::Notify::new()),
             size: (24, 80),
+            wake: Arc::new(tokio::sync::Notify::new()),
+            nox_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_nox"))),
             stop_grace: Duration::from_secs(2),
-            nox_exe: None,
-            store: Some(store),
-        };
-        let spec = nox::domain::AgentSpec::new("sink", nox::domain::AgentKind::Generic, "cat", dir.path());
-        let handle = start(opts, vec![spec]);
-        nox::server::spawn(listener, ws.dir().join("nox.sock"), handle.clone());
-        let idle = |h: &nox::runtime::RuntimeHandle| h.agent("sink").is_some_and(|a| a.status == nox::domain::AgentStatus::Idle);
+            lease: Duration::from_secs(600),
+        })
+        .expect("core");
+        let handle = core.handle();
+        let log = ws.agent_log_path("sink");
+        let log_len = move || std::fs::metadata(&log).map_or(0, |m| m.len());
+        let idle = |h: &nox::runtime::RuntimeHandle| h.agent("sink").is_some_and(|a| a.status == nox::domain::AgentStatus::Idle && a.task.is_none());
         let mut api = Vec::new();
         let mut cli = Vec::new();
         for i in 0..SAMPLES * 2 {
@@ -544,27 +539,28 @@ fn dispatch() {
                 assert!(t_idle.elapsed() < Duration::from_secs(20), "agent never idle");
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            let term = handle.agent("sink").expect("agent").term;
-            let before = term.bytes_in();
+            // Past the typing guard and the echo window of the last task.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let before = log_len();
             // A sleeping poller (not a spinning one: this machine has 2 cores)
             // notes when the delivered bytes' echo arrives.
-            let watch = Arc::clone(&term);
+            let watch = log_len.clone();
             let seen = std::thread::spawn(move || {
                 let end = Instant::now() + Duration::from_secs(10);
-                while watch.bytes_in() == before && Instant::now() < end {
+                while watch() == before && Instant::now() < end {
                     std::thread::sleep(Duration::from_micros(50));
                 }
                 Instant::now()
             });
             let t0 = Instant::now();
             if i % 2 == 0 {
-                let new = nox::store::tasks::NewTask { title: format!("t{i}"), body: format!("sample {i}"), ..Default::default() };
+                let new = nox::domain::NewTask { title: format!("t{i}"), body: format!("echo sample {i}"), ..Default::default() };
                 handle.add_task(new).await.expect("add");
             } else {
                 let root = ws.root.clone();
                 let out = tokio::task::spawn_blocking(move || {
                     Command::new(env!("CARGO_BIN_EXE_nox"))
-                        .args(["task", "add", &format!("t{i}"), "--body", &format!("sample {i}")])
+                        .args(["task", "add", &format!("t{i}"), "--body", &format!("echo sample {i}")])
                         .current_dir(root)
                         .output()
                         .expect("nox task add")
@@ -574,7 +570,7 @@ fn dispatch() {
                 assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             }
             let t1 = tokio::task::spawn_blocking(move || seen.join().expect("poller")).await.expect("join");
-            assert!(term.bytes_in() != before, "no delivery");
+            assert!(log_len() != before, "no delivery");
             let ms = t1.saturating_duration_since(t0).as_secs_f64() * 1000.0;
             if i % 2 == 0 { api.push(ms) } else { cli.push(ms) }
         }
@@ -582,6 +578,6 @@ fn dispatch() {
         let (c50, c95) = (percentile(&mut cli, 0.5), percentile(&mut cli, 0.95));
         println!("  runtime API (add_task):      p50 {a50:6.2} ms  p95 {a95:6.2} ms (target p95 <= 5 ms)");
         println!("  CLI (`nox task add`, socket): p50 {c50:6.2} ms  p95 {c95:6.2} ms (includes starting the nox process)");
-        handle.shutdown().await;
+        core.shutdown().await;
     });
 }

@@ -11,10 +11,12 @@ pub struct Cli {
     /// Use the workspace at DIR instead of searching upwards from the current directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
-    /// Theme name (default, light, solarized, or a file in $`XDG_CONFIG_HOME/nox/themes`/).
+    #[allow(clippy::doc_markdown)]
+    /// Theme name: default, light, solarized, or a file in $XDG_CONFIG_HOME/nox/themes/.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Keymap name (default, vim, or a file in $`XDG_CONFIG_HOME/nox/keymaps`/).
+    #[allow(clippy::doc_markdown)]
+    /// Keymap name: default, vim, or a file in $XDG_CONFIG_HOME/nox/keymaps/.
     #[arg(long, global = true, value_name = "NAME")]
     pub keymap: Option<String>,
     /// Log at debug level.
@@ -33,9 +35,21 @@ pub enum Command {
         /// Directory to initialise (default: the current directory).
         dir: Option<PathBuf>,
     },
-    /// Manage agent definitions.
+    /// Manage agents (through the running instance, or nox.toml when none runs).
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Print the event log (agent.status, task.*, hook…), oldest first.
+    Events {
+        /// Only events after this id.
+        #[arg(long, value_name = "ID", default_value_t = 0)]
+        since: u64,
+        /// Keep printing new events as they happen (needs a running instance).
+        #[arg(long)]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage tasks (through the running instance, or the store when none runs).
     #[command(subcommand)]
     Task(TaskCommand),
@@ -63,14 +77,29 @@ pub enum Command {
 pub enum AgentCommand {
     /// Add an agent: nox agent add NAME [--kind K] [--cap C]... -- COMMAND [ARGS...]
     Add(AgentAdd),
-    /// List the workspace's agents.
+    /// List the workspace's agents with their live status.
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Remove an agent definition.
+    /// Remove an agent (stops it when an instance runs).
     Rm {
+        /// Agent name.
+        name: String,
+    },
+    /// Start a stopped, exited, crashed or failed agent.
+    Start {
+        /// Agent name.
+        name: String,
+    },
+    /// Stop an agent (SIGTERM, SIGKILL after 5 s).
+    Stop {
+        /// Agent name.
+        name: String,
+    },
+    /// Restart an agent.
+    Restart {
         /// Agent name.
         name: String,
     },
@@ -150,4 +179,8 @@ pub struct TaskAdd {
     /// Deliver to this agent.
     #[arg(long, value_name = "AGENT")]
     pub assign: Option<String>,
+    /// Idempotency key (default: a new one). Repeating a request with the
+    /// key it printed returns that task instead of adding another.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
 }

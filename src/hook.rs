@@ -8,6 +8,9 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// How long a hook waits for the instance (a hook must never hold up the agent).
+pub const HOOK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Largest payload forwarded, in bytes.
 pub const MAX_PAYLOAD: u64 = 8 * 1024 * 1024;
 
@@ -54,7 +57,9 @@ pub fn forward(socket: &Path, event: &str, agent: &str, payload: &[u8]) -> Resul
             .collect::<String>()
     };
     let path = format!("/hook/{}?agent={}", clean(event), clean(agent));
-    match crate::client::request(socket, "POST", &path, Some(payload))? {
+    let answer = crate::client::request(socket, "POST", &path, &[], Some(payload), HOOK_WAIT)
+        .map_err(|e| e.to_string())?;
+    match answer {
         (200, body) => Ok(body),
         (status, body) => Err(format!(
             "HTTP {status}: {}",

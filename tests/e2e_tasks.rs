@@ -29,7 +29,10 @@ fn show(ws: &Ws, id: &str) -> serde_json::Value {
 fn moved_to(v: &serde_json::Value, to: &str) -> Option<u64> {
     v["events"]
         .as_array()
-        .and_then(|e| e.iter().find(|e| e["data"]["to"] == to))
+        .and_then(|e| {
+            e.iter()
+                .find(|e| e["kind"] == "task.updated" && e["data"]["task"]["status"] == to)
+        })
         .and_then(|e| e["ts_ms"].as_u64())
 }
 
@@ -269,7 +272,7 @@ fn a_task_whose_agent_is_killed_is_redelivered_to_the_resumed_session() {
     let task = show(&ws, "1");
     let lost = task["events"].as_array().and_then(|e| {
         e.iter()
-            .find(|e| e["data"]["to"] == "queued" && e["data"]["from"] == "running")
+            .find(|e| e["data"]["task"]["status"] == "queued" && e["data"]["from"] == "running")
     });
     assert!(
         lost.is_some(),
@@ -375,7 +378,9 @@ fn an_unconfirmed_delivery_is_retried_then_stalled() {
         "delivered, retried once, then stalled: {task}"
     );
     assert!(
-        deliveries.iter().any(|e| e["data"]["stalled"] == true),
+        deliveries
+            .iter()
+            .any(|e| e["data"]["outcome"]["outcome"] == "stalled"),
         "{task}"
     );
 }
@@ -387,20 +392,40 @@ fn bad_hook_payloads_get_errors_and_never_block() {
     term.wait_text("Agents (1)", 15);
     let sock = ws.file(".nox/nox.sock");
     eventually("socket up", 10, || sock.exists());
-    let (status, body) =
-        nox::client::request(&sock, "POST", "/hook/Stop?agent=a", Some(b"not json"))
-            .expect("answer");
+    let (status, body) = nox::client::request(
+        &sock,
+        "POST",
+        "/hook/Stop?agent=a",
+        &[],
+        Some(b"not json"),
+        std::time::Duration::from_secs(5),
+    )
+    .expect("answer");
     assert_eq!(status, 400, "{body}");
     assert!(
         nox::client::error_message(&body).contains("not JSON"),
         "{body}"
     );
-    let (status, body) =
-        nox::client::request(&sock, "POST", "/hook/Stop?agent=ghost", Some(b"{}")).expect("answer");
+    let (status, body) = nox::client::request(
+        &sock,
+        "POST",
+        "/hook/Stop?agent=ghost",
+        &[],
+        Some(b"{}"),
+        std::time::Duration::from_secs(5),
+    )
+    .expect("answer");
     assert_eq!(status, 404, "{body}");
-    assert!(body.contains("\"code\":\"unknown_agent\""), "{body}");
-    let (status, _) =
-        nox::client::request(&sock, "POST", "/hook/Bogus?agent=a", Some(b"{}")).expect("answer");
+    assert!(body.contains("\"code\":\"not_found\""), "{body}");
+    let (status, _) = nox::client::request(
+        &sock,
+        "POST",
+        "/hook/Bogus?agent=a",
+        &[],
+        Some(b"{}"),
+        std::time::Duration::from_secs(5),
+    )
+    .expect("answer");
     assert_eq!(status, 400);
     // `nox hook` itself exits 0 and fast even when the instance refuses.
     let t0 = std::time::Instant::now();

@@ -75,8 +75,8 @@ fn replay(session: &str) -> usize {
         }
         let area = Rect::new(0, 0, cols, rows);
         let mut buf = Buffer::empty(area);
+        render_screen(&term.snapshot(0), area, &mut buf, None);
         let (cursor, hidden, alt, title) = term.with_parser(|p| {
-            render_screen(p.screen(), area, &mut buf, None);
             (
                 p.screen().cursor_position(),
                 p.screen().hide_cursor(),

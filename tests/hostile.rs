@@ -14,7 +14,9 @@ fn render(term: &Term) {
     let (rows, cols) = term.size();
     let area = Rect::new(0, 0, cols, rows);
     let mut buf = Buffer::empty(area);
-    term.with_parser(|p| render_screen(p.screen(), area, &mut buf, Some("a")));
+    render_screen(&term.snapshot(0), area, &mut buf, Some("a"));
+    // A view scrolled back, as the viewer can ask for at any moment.
+    render_screen(&term.snapshot(3), area, &mut buf, Some("a"));
 }
 
 fn term(rows: u16, cols: u16) -> Term {

@@ -6,10 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use nox::config::keymap::Keymap;
 use nox::config::theme::Theme;
-use nox::domain::{AgentKind, AgentSpec, AgentStatus, Task, TaskStatus};
+use nox::domain::{
+    AgentKind, AgentSpec, AgentStatus, Event, EventBody, Task, TaskStatus, TaskSummary,
+};
 use nox::logging::{LogLine, LogRing};
-use nox::runtime::AgentView;
 use nox::runtime::pty::Term;
+use nox::runtime::{AgentInfo, ScreenSnapshot};
 use nox::tui::app::{App, Overlay};
 use nox::tui::layout::{Layout, Pane};
 use nox::tui::panes::{self, Ctx};
@@ -29,19 +31,14 @@ fn view(
     detail: &str,
     screen: &str,
     size: (u16, u16),
-) -> AgentView {
+) -> (AgentInfo, ScreenSnapshot) {
     let term = Arc::new(Term::new(size.0, size.1, 100, Arc::new(Notify::new())));
     term.ingest_for_test(screen.as_bytes());
-    AgentView {
-        spec: spec(name, kind),
-        status,
-        detail: detail.into(),
-        restarts: u32::from(status == AgentStatus::Restarting) * 2,
-        pid: None,
-        started_at: None,
-        status_since: None,
-        term,
-    }
+    let mut a = AgentInfo::new(spec(name, kind));
+    a.status = status;
+    a.detail = detail.into();
+    a.restarts = u32::from(status == AgentStatus::Restarting) * 2;
+    (a, term.snapshot(0))
 }
 
 fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
@@ -81,6 +78,7 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
             size,
         ),
     ];
+    let (agents, screens): (Vec<_>, Vec<_>) = agents.into_iter().unzip();
     let mut app = App::new(
         "demo".into(),
         Keymap::load("default", None).expect("keymap"),
@@ -107,10 +105,11 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
         let mut t = Task::new(id, title, title, after, true);
         t.status = status;
         t.assignee = assignee.map(str::to_string);
-        app.on_task(t);
+        app.on_task(TaskSummary::from(&t));
     }
     app.task_sel = 0;
     setup(&mut app);
+    app.screen = screens.get(app.selected).cloned();
     app.layout = Layout::compute(area, app.agents.len(), app.focus, app.zoom);
     let theme = Theme::load("default", None, false).expect("theme");
     let ring = LogRing::new(Arc::new(Notify::new()));
@@ -149,7 +148,11 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
             );
         })
         .expect("draw");
-    terminal.backend().to_string()
+    // Event times show in the machine's time zone: keep snapshots stable.
+    let times = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").expect("regex");
+    times
+        .replace_all(&terminal.backend().to_string(), "YYYY-MM-DD hh:mm:ss")
+        .into_owned()
 }
 
 #[test]
@@ -201,15 +204,20 @@ fn tasks_pane_new_task_dialog_and_task_detail() {
     insta::assert_snapshot!(draw(100, 36, |app| app.overlay =
         Overlay::NewTask(Box::default())));
     insta::assert_snapshot!(draw(100, 30, |app| {
-        let mut task = app.tasks[0].clone();
+        let s = app.tasks[0].clone();
+        let mut task = Task::new(s.id, &s.title, &s.title, s.after.clone(), true);
+        task.status = s.status;
+        task.assignee = s.assignee.clone();
         task.result = Some("Migrations written:\n- 0001_init.sql".into());
-        let ev = nox::store::events::EventRecord {
+        let ev = Event {
             id: 1,
             ts_ms: 36_000_000,
-            kind: "task.updated".into(),
-            agent: Some("backend".into()),
-            task: Some(task.id),
-            data: serde_json::json!({"from": "assigned", "to": "running"}),
+            body: EventBody::TaskUpdated {
+                task: s,
+                from: TaskStatus::Assigned,
+                cause: "the agent took the prompt".into(),
+                result: None,
+            },
         };
         app.overlay = Overlay::TaskDetail(Box::new(nox::tui::app::TaskDetail {
             task,

@@ -1,6 +1,9 @@
-//! Edits of `nox.toml` that keep the user's comments and layout (`toml_edit)`:
-//! adding and removing `[[agent]]` tables. Every edit is validated by
-//! re-parsing before it is written, and written atomically (temp file + rename).
+//! Edits of `nox.toml` that keep the user's comments and layout
+//! (`toml_edit`): adding and removing `[[agent]]` tables. Every edit holds
+//! the workspace's config lock (`.nox/config.lock`, flock(2)) from read to
+//! write, so concurrent edits (several `nox agent add`, the running
+//! instance) never lose one; it is validated by re-parsing before it is
+//! written, and written atomically (a unique temporary file, fsync, rename).
 
 use std::path::Path;
 
@@ -56,21 +59,31 @@ fn read(path: &Path) -> Result<(String, DocumentMut), EditError> {
     Ok((src, doc))
 }
 
+/// How long an edit waits for another one to finish.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Takes the config lock next to `path` (waits up to [`LOCK_WAIT`]).
+pub fn lock(path: &Path) -> Result<crate::sys::FileLock, EditError> {
+    let lock = path.with_file_name("config.lock");
+    crate::sys::FileLock::exclusive(&lock, LOCK_WAIT).map_err(|source| EditError::Io {
+        path: lock.display().to_string(),
+        source,
+    })
+}
+
 fn write_checked(path: &Path, root: &Path, doc: &DocumentMut) -> Result<Config, EditError> {
     let text = doc.to_string();
     let cfg = parse_config(path, &text, root)?;
-    let tmp = path.with_extension("toml.tmp");
-    let io = |source| EditError::Io {
+    crate::sys::atomic_write(path, text.as_bytes()).map_err(|source| EditError::Io {
         path: path.display().to_string(),
         source,
-    };
-    std::fs::write(&tmp, &text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
+    })?;
     Ok(cfg)
 }
 
 /// Appends an `[[agent]]` table to the config at `path`; returns the new config.
 pub fn add_agent(path: &Path, root: &Path, new: &NewAgent) -> Result<Config, EditError> {
+    let _lock = lock(path)?;
     let (_, mut doc) = read(path)?;
     let mut t = Table::new();
     t["name"] = value(new.name.as_str());
@@ -115,6 +128,7 @@ pub fn add_agent(path: &Path, root: &Path, new: &NewAgent) -> Result<Config, Edi
 
 /// Removes the `[[agent]]` table named `name`; returns the new config.
 pub fn remove_agent(path: &Path, root: &Path, name: &str) -> Result<Config, EditError> {
+    let _lock = lock(path)?;
     let (_, mut doc) = read(path)?;
     let Some(Item::ArrayOfTables(arr)) = doc.get_mut("agent") else {
         return Err(EditError::NoSuchAgent(name.into()));

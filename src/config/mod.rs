@@ -1,13 +1,12 @@
 //! Workspace discovery, `nox.toml` (parse, validate, edit), XDG paths, keymaps and themes.
 
 pub mod edit;
-pub mod error;
 pub mod keymap;
 pub mod parse;
 pub mod theme;
 pub mod workspace;
 
-pub use error::ConfigError;
+pub use crate::domain::located::ConfigError;
 pub use parse::{Config, UiConfig, load_config, parse_config};
 pub use workspace::Workspace;
 

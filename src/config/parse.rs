@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::ConfigError;
 use crate::domain::agent::valid_agent_name;
+use crate::domain::limits::MAX_SCROLLBACK;
 use crate::domain::{AgentKind, AgentSpec, Isolation, PermissionMode, RestartPolicy};
 
 /// Default lines of scrollback kept per agent.
@@ -21,6 +22,17 @@ pub struct Config {
     pub agents: Vec<AgentSpec>,
     /// `[ui]`.
     pub ui: UiConfig,
+    /// `[routing]`.
+    pub routing: RoutingConfig,
+}
+
+/// The `[routing]` table: how tasks are handed out.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingConfig {
+    /// Length of a task's lease in seconds (SPEC §4; default 600): a task
+    /// whose agent shows no progress for this long goes back to the queue.
+    pub lease_secs: Option<Spanned<u64>>,
 }
 
 /// The `[ui]` table (also accepted in the user-level `config.toml`).
@@ -31,8 +43,34 @@ pub struct UiConfig {
     pub theme: Option<String>,
     /// Keymap name.
     pub keymap: Option<String>,
-    /// Scrollback lines per agent ([`DEFAULT_SCROLLBACK`] when absent).
-    pub scrollback: Option<usize>,
+    /// Scrollback lines per agent ([`DEFAULT_SCROLLBACK`] when absent; at
+    /// most [`MAX_SCROLLBACK`]).
+    pub scrollback: Option<Spanned<usize>>,
+}
+
+impl UiConfig {
+    /// The scrollback lines asked for, if any.
+    pub fn scrollback_lines(&self) -> Option<usize> {
+        self.scrollback.as_ref().map(|s| *s.get_ref())
+    }
+
+    /// Checks the limits; the error is located in `src` (the text of `path`).
+    pub fn validate(&self, path: &Path, src: &str) -> Result<(), ConfigError> {
+        if let Some(s) = &self.scrollback
+            && *s.get_ref() > MAX_SCROLLBACK
+        {
+            return Err(ConfigError::at(
+                path,
+                src,
+                Some(s.span()),
+                format!(
+                    "`scrollback` is {}; the limit is {MAX_SCROLLBACK} lines (each line of every agent is kept in memory)",
+                    s.get_ref()
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -42,9 +80,9 @@ struct RawFile {
     agent: Vec<Spanned<RawAgent>>,
     #[serde(default)]
     ui: UiConfig,
-    // Tables of later features, accepted so that files written for them load.
     #[serde(default)]
-    routing: Option<toml::Table>,
+    routing: RoutingConfig,
+    // A table of a later feature, accepted so that files written for it load.
     #[serde(default)]
     api: Option<toml::Table>,
 }
@@ -89,7 +127,21 @@ pub fn load_config(path: &Path, root: &Path) -> Result<Config, ConfigError> {
 pub fn parse_config(path: &Path, src: &str, root: &Path) -> Result<Config, ConfigError> {
     let raw: RawFile = toml::from_str(src)
         .map_err(|e| ConfigError::at(path, src, e.span(), e.message().trim_end().to_string()))?;
-    let _ = (raw.routing, raw.api);
+    let _ = raw.api;
+    raw.ui.validate(path, src)?;
+    if let Some(l) = raw
+        .routing
+        .lease_secs
+        .as_ref()
+        .filter(|l| *l.get_ref() == 0)
+    {
+        return Err(ConfigError::at(
+            path,
+            src,
+            Some(l.span()),
+            "`lease_secs` must be at least 1",
+        ));
+    }
     let mut seen = HashSet::new();
     let mut agents = Vec::with_capacity(raw.agent.len());
     for table in raw.agent {
@@ -208,7 +260,11 @@ pub fn parse_config(path: &Path, src: &str, root: &Path) -> Result<Config, Confi
             wait_pattern,
         });
     }
-    Ok(Config { agents, ui: raw.ui })
+    Ok(Config {
+        agents,
+        ui: raw.ui,
+        routing: raw.routing,
+    })
 }
 
 /// Removes `.` components and folds `..` lexically.
@@ -274,6 +330,21 @@ theme = "light"
 
     fn err_of(src: &str) -> ConfigError {
         parse(src).expect_err("must fail")
+    }
+
+    #[test]
+    fn limits_and_routing_are_checked_and_located() {
+        let e = err_of("[ui]\nscrollback = 100000000\n");
+        assert_eq!((e.line, e.col), (2, 14));
+        assert!(e.message.contains("limit is 100000"), "{}", e.message);
+        let c =
+            parse("[ui]\nscrollback = 100000\n[routing]\nlease_secs = 3\n").expect("at the limit");
+        assert_eq!(c.ui.scrollback_lines(), Some(100_000));
+        assert_eq!(c.routing.lease_secs.map(|l| *l.get_ref()), Some(3));
+        let e = err_of("[routing]\nlease_secs = 0\n");
+        assert_eq!(e.line, 2);
+        let e = err_of("[routing]\nlease = 3\n");
+        assert!(e.message.contains("lease"), "{}", e.message);
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl Workspace {
 /// The `[[agent]]` table `nox` and `nox init` start with: `claude` when it is
 /// on `PATH`, else the user's `$SHELL` as a generic agent.
 pub fn default_agent_toml() -> String {
-    if crate::runtime::pty::spawn::resolve_program("claude", Path::new("."), None).is_ok() {
+    if crate::sys::program::resolve_program("claude", Path::new("."), None).is_ok() {
         "[[agent]]\nname = \"claude\"\nkind = \"claude\"\ncommand = \"claude\"\n".to_string()
     } else {
         let shell = std::env::var("SHELL")

@@ -9,17 +9,132 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::Ctx;
-use crate::domain::AgentSpec;
-use crate::domain::hook::EVENTS;
-use crate::runtime::pty::SpawnRequest;
+use super::claude_screen::{input_text, status_from_screen};
+use super::{Connector, Ctx, HookOutcome, Observation, Prepared, SpawnRequest, TurnEnd};
+use crate::domain::hook::{EVENTS, HookEvent};
+use crate::domain::{AgentSpec, AgentStatus, ExitInfo};
+use crate::sys::uuid::new_v4;
+
+/// The connector of Claude Code agents: hooks drive the status; screen
+/// rules reconcile what hooks miss; sessions are resumed after a restart.
+pub struct Claude {
+    /// The session to start (`--session-id`) or resume (`--resume`).
+    session_id: Option<String>,
+    /// The current process was started with `--resume`.
+    resuming: bool,
+}
+
+impl Claude {
+    /// A connector for `_spec` with no session yet.
+    pub fn new(_spec: &AgentSpec) -> Self {
+        Self {
+            session_id: None,
+            resuming: false,
+        }
+    }
+}
+
+impl Connector for Claude {
+    fn prepare<'a>(
+        &'a mut self,
+        spec: &'a AgentSpec,
+        ctx: &'a Ctx<'a>,
+        size: (u16, u16),
+    ) -> Prepared<'a> {
+        Box::pin(async move {
+            let session = self.session_id.get_or_insert_with(new_v4).clone();
+            let (spec, mut req) = super::base(spec, ctx, size).await?;
+            apply(&spec, ctx, &session, &mut req).await?;
+            self.resuming = req.args.iter().any(|a| a == "--resume");
+            super::finish(&spec, req)
+        })
+    }
+
+    fn busy_on_output(&self) -> bool {
+        false
+    }
+
+    fn status_at_quiet(&self, obs: &Observation<'_>) -> Option<(AgentStatus, String)> {
+        status_from_screen(obs.screen).map(|(s, why)| (s, why.to_string()))
+    }
+
+    fn on_hook(&mut self, ev: &HookEvent) -> Result<HookOutcome, String> {
+        let mut out = HookOutcome {
+            status: ev.status(),
+            ..HookOutcome::default()
+        };
+        match ev {
+            HookEvent::SessionStart { session_id, .. } => {
+                self.session_id = Some(session_id.clone());
+                out.session = Some(session_id.clone());
+            }
+            HookEvent::UserPromptSubmit { .. } => out.prompt_accepted = true,
+            HookEvent::Stop { last_message, .. } => out.turn_ended = Some(last_message.clone()),
+            _ => {}
+        }
+        Ok(out)
+    }
+
+    fn input_pending(&self, screen: &str) -> bool {
+        input_text(screen).is_some_and(|t| !t.is_empty())
+    }
+
+    fn delivery_evidence(&self, _obs: &Observation<'_>) -> Option<String> {
+        // Only the UserPromptSubmit hook confirms a prompt.
+        None
+    }
+
+    fn idle_during_task(&self, _obs: &Observation<'_>) -> TurnEnd {
+        // The idle input box came back without a Stop hook: an Esc in the
+        // pane interrupted the turn.
+        TurnEnd::Interrupted
+    }
+
+    fn restore_session(&mut self, id: Option<String>) {
+        if self.session_id.is_none() {
+            self.session_id = id.filter(|i| crate::domain::hook::is_uuid(i));
+        }
+    }
+
+    fn on_exit(
+        &mut self,
+        info: &ExitInfo,
+        quick: bool,
+        screen: &str,
+    ) -> (Option<String>, Option<String>) {
+        // A process started with `--resume` that dies within seconds could
+        // not resume its session: the next start begins a new one.
+        let fresh = (self.resuming && quick && !info.success()).then(|| {
+            if let Some(old) = &self.session_id {
+                tracing::warn!(
+                    "session {old} could not be resumed; the next start begins a new session"
+                );
+            }
+            let id = new_v4();
+            self.session_id = Some(id.clone());
+            id
+        });
+        // A claude that gave up at start says why on its screen.
+        let why = match status_from_screen(screen) {
+            Some((AgentStatus::Waiting, reason)) => Some(reason.to_string()),
+            _ => None,
+        };
+        (fresh, why)
+    }
+}
 
 /// The API key given to scripted agents (the stub accepts any key).
 pub const SCRIPTED_API_KEY: &str = "sk-ant-nox-scripted-endpoint-0000000000";
 
 /// Adds Claude Code's arguments: `--settings` with nox's hooks (when hooks
-/// are wanted), `--permission-mode`, and with a model script its offline setup.
-pub async fn apply(spec: &AgentSpec, ctx: &Ctx<'_>, req: &mut SpawnRequest) -> std::io::Result<()> {
+/// are wanted), `--permission-mode`, `--session-id`/`--resume` for
+/// `session`, and with a model script its offline setup.
+pub async fn apply(
+    spec: &AgentSpec,
+    ctx: &Ctx<'_>,
+    session: &str,
+    req: &mut SpawnRequest,
+) -> std::io::Result<()> {
     let ws = ctx.ws;
     let mut args = Vec::new();
     if let Some(nox) = ctx.nox_exe {
@@ -45,20 +160,18 @@ pub async fn apply(spec: &AgentSpec, ctx: &Ctx<'_>, req: &mut SpawnRequest) -> s
             .map(std::path::PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(Into::into))
     };
-    if let Some(id) = ctx.session_id {
-        // Resume only a conversation Claude Code has written. An id with no
-        // file yet starts under that id; an id whose file holds no
-        // conversation cannot be reused, so a new session starts.
-        let home = home.as_deref();
-        if home.is_some_and(|h| transcript_exists(h, id)) {
-            args.extend(["--resume".to_string(), id.to_string()]);
-        } else if home.is_some_and(|h| session_file_exists(h, id)) {
-            let fresh = crate::store::sessions::new_uuid();
-            tracing::warn!(agent = %spec.name, "session {id} holds no conversation to resume; starting session {fresh}");
-            args.extend(["--session-id".to_string(), fresh]);
-        } else {
-            args.extend(["--session-id".to_string(), id.to_string()]);
-        }
+    // Resume only a conversation Claude Code has written. An id with no
+    // file yet starts under that id; an id whose file holds no
+    // conversation cannot be reused, so a new session starts.
+    let (id, home) = (session, home.as_deref());
+    if home.is_some_and(|h| transcript_exists(h, id)) {
+        args.extend(["--resume".to_string(), id.to_string()]);
+    } else if home.is_some_and(|h| session_file_exists(h, id)) {
+        let fresh = new_v4();
+        tracing::warn!(agent = %spec.name, "session {id} holds no conversation to resume; starting session {fresh}");
+        args.extend(["--session-id".to_string(), fresh]);
+    } else {
+        args.extend(["--session-id".to_string(), id.to_string()]);
     }
     args.append(&mut req.args);
     req.args = args;
@@ -130,9 +243,9 @@ pub fn write_settings(dir: &Path, nox: &Path, agent: &str) -> std::io::Result<st
         hooks.insert(event.to_string(), json!([entry]));
     }
     let path = dir.join("settings.json");
-    std::fs::write(
+    crate::sys::atomic_write(
         &path,
-        serde_json::to_vec_pretty(&json!({"hooks": hooks})).unwrap_or_default(),
+        &serde_json::to_vec_pretty(&json!({"hooks": hooks})).unwrap_or_default(),
     )?;
     Ok(path)
 }
@@ -167,7 +280,7 @@ pub fn write_claude_json(home: &Path, cwd: &Path) -> std::io::Result<()> {
     if project.get("allowedTools").is_none() {
         project["allowedTools"] = json!([]);
     }
-    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap_or_default())
+    crate::sys::atomic_write(&path, &serde_json::to_vec_pretty(&doc).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -39,13 +39,29 @@ pub fn status_from_screen(screen: &str) -> Option<(AgentStatus, &'static str)> {
         return Some((AgentStatus::Busy, "screen: esc to interrupt"));
     }
     // The idle input box: `❯` between two full-width rules.
-    let idle_box = lines
-        .windows(3)
-        .any(|w| is_rule(w[0]) && w[1].trim_start().starts_with('❯') && is_rule(w[2]));
-    if idle_box {
+    if input_text(screen).is_some() {
         return Some((AgentStatus::Idle, "screen: idle input box"));
     }
     None
+}
+
+/// The text in Claude Code's input box (between two full-width rules, after
+/// `❯`), the lowest box on screen; `None` when no box shows. Empty when the
+/// box is empty: text in it is the user's draft, and no prompt is typed over it.
+pub fn input_text(screen: &str) -> Option<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let rules: Vec<usize> = (0..lines.len()).filter(|&i| is_rule(lines[i])).collect();
+    rules.windows(2).rev().find_map(|w| {
+        let (top, bottom) = (w[0], w[1]);
+        let inside = &lines[top + 1..bottom];
+        let first = inside.first()?.trim_start().strip_prefix('❯')?;
+        if inside.len() > 12 {
+            return None;
+        }
+        let mut text = vec![first.trim()];
+        text.extend(inside[1..].iter().map(|l| l.trim()));
+        Some(text.join("\n").trim().to_string())
+    })
 }
 
 fn is_rule(line: &str) -> bool {
@@ -86,6 +102,25 @@ mod tests {
         assert_eq!(
             status_from_screen(&fixture("long_md_80x24.end.tmux.txt")).map(|s| s.0),
             Some(AgentStatus::Idle)
+        );
+    }
+
+    #[test]
+    fn the_input_box_shows_a_draft_or_nothing() {
+        let rule = "─".repeat(40);
+        let empty = format!("● done\n{rule}\n❯ \n{rule}\n  ? for shortcuts");
+        assert_eq!(input_text(&empty).as_deref(), Some(""));
+        let draft = format!("{rule}\n❯ half-typed draft\n  second line\n{rule}\n");
+        assert_eq!(
+            input_text(&draft).as_deref(),
+            Some("half-typed draft\nsecond line")
+        );
+        assert_eq!(input_text("no box here"), None);
+        let history = fixture("bash_perm_100x30.end.tmux.txt");
+        assert_eq!(
+            input_text(&history).as_deref(),
+            Some(""),
+            "a prompt in the history is not the input box"
         );
     }
 

@@ -14,12 +14,15 @@ pub type TaskId = u64;
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 /// Where a task is (SPEC §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskStatus {
     /// Waiting for a dependency (`after`) to reach `done`.
     Blocked,
     /// Ready for an agent.
+    #[default]
     Queued,
     /// Leased to an agent; the body is being delivered.
     Assigned,
@@ -107,6 +110,98 @@ pub struct Task {
     /// When it was created, ms since the Unix epoch (0 before it is stored).
     #[serde(default)]
     pub created_ms: u64,
+    /// Not to be delivered before this time (ms since the Unix epoch): the
+    /// backoff after a lost attempt ([`retry_backoff`]).
+    #[serde(default)]
+    pub retry_at: Option<u64>,
+    /// Who created it: `user` (the dashboard), `cli`, `api`, `file:<name>`.
+    #[serde(default)]
+    pub created_by: String,
+}
+
+/// A task without its body and result: what boards and events carry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskSummary {
+    /// Id.
+    pub id: TaskId,
+    /// One line.
+    pub title: String,
+    /// Higher first.
+    pub priority: i32,
+    /// Capabilities an agent needs.
+    pub needs: Vec<String>,
+    /// Tasks that must be `done` first.
+    pub after: Vec<TaskId>,
+    /// Explicit assignee, or the agent holding the lease.
+    pub assignee: Option<String>,
+    /// Status.
+    pub status: TaskStatus,
+    /// Deliveries so far.
+    pub attempts: u32,
+    /// Attempts before `failed`.
+    pub max_attempts: u32,
+    /// Why it failed, why it waits, or other detail for the board.
+    pub detail: String,
+    /// When it was created, ms since the Unix epoch.
+    pub created_ms: u64,
+}
+
+impl From<&Task> for TaskSummary {
+    fn from(t: &Task) -> Self {
+        Self {
+            id: t.id,
+            title: t.title.clone(),
+            priority: t.priority,
+            needs: t.needs.clone(),
+            after: t.after.clone(),
+            assignee: t.assignee.clone(),
+            status: t.status,
+            attempts: t.attempts,
+            max_attempts: t.max_attempts,
+            detail: t.detail.clone(),
+            created_ms: t.created_ms,
+        }
+    }
+}
+
+/// What a new task is made of (CLI, dialog, task file, API).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewTask {
+    /// One line.
+    pub title: String,
+    /// The prompt.
+    pub body: String,
+    /// Higher first.
+    #[serde(default)]
+    pub priority: i32,
+    /// Required capabilities.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    /// Dependencies.
+    #[serde(default)]
+    pub after: Vec<TaskId>,
+    /// Explicit assignee.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// Attempts before failing (default [`DEFAULT_MAX_ATTEMPTS`]).
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    /// Idempotency key: a second create with the same key returns the task
+    /// the first one made instead of making another.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Who creates it (see [`Task::created_by`]).
+    #[serde(default)]
+    pub created_by: String,
+}
+
+/// Delay before a lost task may be delivered again, after `attempts`
+/// attempts: 1 s, 2 s, 4 s, … capped at 60 s (exponential backoff, as
+/// the supervisor's restarts).
+pub fn retry_backoff(attempts: u32) -> std::time::Duration {
+    let exp = attempts.saturating_sub(1).min(6);
+    std::time::Duration::from_secs((1u64 << exp).min(60))
 }
 
 impl Task {
@@ -131,6 +226,8 @@ impl Task {
             result: None,
             detail: String::new(),
             created_ms: 0,
+            retry_at: None,
+            created_by: String::new(),
         }
     }
 }
@@ -159,13 +256,44 @@ pub enum TaskEvent {
         /// Final message and changed files.
         result: String,
     },
-    /// The agent crashed, the lease lapsed, or delivery stalled.
+    /// The agent crashed, the lease lapsed, or delivery stalled: back to
+    /// the queue (not before [`retry_backoff`] from `now_ms`), or `failed`
+    /// after `max_attempts`.
     Lost {
         /// Why, for the events log.
+        why: String,
+        /// Now, ms since the Unix epoch (the backoff starts here).
+        now_ms: u64,
+    },
+    /// The attempt ended without a result and is not retried (an interrupted
+    /// turn): `failed` at once.
+    Fail {
+        /// Why (`interrupted`).
+        why: String,
+    },
+    /// Delivery was put off for a reason the board shows (the user is
+    /// typing into the agent); the task stays queued.
+    Defer {
+        /// Why it waits.
         why: String,
     },
     /// The user cancelled it.
     Cancel,
+}
+
+impl TaskEvent {
+    /// What happened, in words, for people and the event log.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::DepsDone => "its dependencies are done".into(),
+            Self::Assign { agent, .. } => format!("assigned to {agent}"),
+            Self::Started => "the agent took the prompt".into(),
+            Self::Renew { .. } => "lease renewed".into(),
+            Self::Completed { .. } => "completed".into(),
+            Self::Lost { why, .. } | Self::Fail { why } | Self::Defer { why } => why.clone(),
+            Self::Cancel => "cancelled".into(),
+        }
+    }
 }
 
 /// A refused transition.
@@ -195,6 +323,8 @@ pub fn transition(t: &Task, ev: &TaskEvent) -> Result<Task, TransitionError> {
         (S::Blocked, TaskEvent::DepsDone) => n.status = S::Queued,
         (S::Queued, TaskEvent::Assign { agent, lease_until }) => {
             n.status = S::Assigned;
+            n.detail.clear();
+            n.retry_at = None;
             n.assignee = Some(agent.clone());
             n.lease_until = Some(*lease_until);
             n.attempts += 1;
@@ -207,17 +337,26 @@ pub fn transition(t: &Task, ev: &TaskEvent) -> Result<Task, TransitionError> {
             n.status = S::Done;
             n.result = Some(result.clone());
             n.lease_until = None;
+            n.detail.clear();
         }
-        (S::Assigned | S::Running, TaskEvent::Lost { why }) => {
+        (S::Assigned | S::Running, TaskEvent::Lost { why, now_ms }) => {
             n.lease_until = None;
             n.detail.clone_from(why);
             if n.attempts >= n.max_attempts {
                 n.status = S::Failed;
                 n.detail = format!("{why}; gave up after {} attempts", n.attempts);
+                n.retry_at = None;
             } else {
                 n.status = S::Queued;
+                n.retry_at = Some(now_ms + retry_backoff(n.attempts).as_millis() as u64);
             }
         }
+        (S::Assigned | S::Running, TaskEvent::Fail { why }) => {
+            n.status = S::Failed;
+            n.lease_until = None;
+            n.detail.clone_from(why);
+        }
+        (S::Queued, TaskEvent::Defer { why }) => n.detail.clone_from(why),
         (s, TaskEvent::Cancel) if !s.is_final() => {
             n.status = S::Cancelled;
             n.lease_until = None;
@@ -228,6 +367,8 @@ pub fn transition(t: &Task, ev: &TaskEvent) -> Result<Task, TransitionError> {
         (_, TaskEvent::Renew { .. }) => return refuse("renew the lease"),
         (_, TaskEvent::Completed { .. }) => return refuse("complete"),
         (_, TaskEvent::Lost { .. }) => return refuse("requeue"),
+        (_, TaskEvent::Fail { .. }) => return refuse("fail"),
+        (_, TaskEvent::Defer { .. }) => return refuse("defer"),
         (_, TaskEvent::Cancel) => return refuse("cancel"),
     }
     Ok(n)

@@ -84,6 +84,7 @@ fn lost_requeues_until_max_attempts_then_fails() {
             &t,
             &TaskEvent::Lost {
                 why: "agent crashed".into(),
+                now_ms: 10_000,
             },
         )
         .expect("lost");
@@ -91,11 +92,13 @@ fn lost_requeues_until_max_attempts_then_fails() {
             (n.status, n.detail.as_str()),
             (TaskStatus::Queued, "agent crashed")
         );
+        assert_eq!(n.retry_at, Some(11_000), "first retry after 1 s");
         t.attempts = t.max_attempts;
         let n = transition(
             &t,
             &TaskEvent::Lost {
                 why: "lease lapsed".into(),
+                now_ms: 0,
             },
         )
         .expect("lost");
@@ -133,7 +136,10 @@ fn final_statuses_refuse_everything() {
         TaskEvent::Completed {
             result: String::new(),
         },
-        TaskEvent::Lost { why: String::new() },
+        TaskEvent::Lost {
+            why: String::new(),
+            now_ms: 0,
+        },
         TaskEvent::Cancel,
     ];
     for s in [TaskStatus::Done, TaskStatus::Failed, TaskStatus::Cancelled] {
@@ -171,7 +177,10 @@ fn edges_that_do_not_exist_are_refused() {
     assert!(
         transition(
             &task(TaskStatus::Queued),
-            &TaskEvent::Lost { why: String::new() }
+            &TaskEvent::Lost {
+                why: String::new(),
+                now_ms: 0
+            }
         )
         .is_err()
     );
@@ -241,4 +250,77 @@ fn routing_prefers_assignee_then_capable_least_loaded_by_name() {
     t.assignee = None;
     t.needs = vec!["go".into()];
     assert_eq!(route(&t, &agents), None);
+}
+
+#[test]
+fn retries_back_off_exponentially_up_to_a_minute() {
+    let secs: Vec<u64> = (1..=9).map(|a| retry_backoff(a).as_secs()).collect();
+    assert_eq!(secs, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    let mut t = task(TaskStatus::Running);
+    t.attempts = 2;
+    t.max_attempts = 5;
+    let n = transition(
+        &t,
+        &TaskEvent::Lost {
+            why: "lease lapsed".into(),
+            now_ms: 0,
+        },
+    )
+    .expect("lost");
+    assert_eq!(n.retry_at, Some(2000));
+    let assigned = transition(&n, &assign()).expect("assign clears the backoff");
+    assert_eq!(assigned.retry_at, None);
+}
+
+#[test]
+fn fail_ends_a_running_or_assigned_task_at_once() {
+    for s in [TaskStatus::Assigned, TaskStatus::Running] {
+        let n = transition(
+            &task(s),
+            &TaskEvent::Fail {
+                why: "interrupted".into(),
+            },
+        )
+        .expect("fail");
+        assert_eq!(
+            (n.status, n.detail.as_str()),
+            (TaskStatus::Failed, "interrupted")
+        );
+        assert_eq!(n.attempts, 0, "a failure is not retried");
+    }
+    assert!(
+        transition(
+            &task(TaskStatus::Queued),
+            &TaskEvent::Fail { why: "x".into() }
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn defer_keeps_a_queued_task_queued_with_the_reason() {
+    let n = transition(
+        &task(TaskStatus::Queued),
+        &TaskEvent::Defer {
+            why: "waiting: the user is typing into a".into(),
+        },
+    )
+    .expect("defer");
+    assert_eq!(n.status, TaskStatus::Queued);
+    assert_eq!(n.detail, "waiting: the user is typing into a");
+    assert!(
+        transition(
+            &task(TaskStatus::Running),
+            &TaskEvent::Defer { why: "x".into() }
+        )
+        .is_err()
+    );
+    assert_eq!(
+        TaskEvent::Assign {
+            agent: "alpha".into(),
+            lease_until: 1
+        }
+        .describe(),
+        "assigned to alpha"
+    );
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use super::located::ConfigError;
 
 /// What a task file says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

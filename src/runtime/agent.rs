@@ -1,51 +1,79 @@
 //! One actor per agent: spawns its process in a PTY, watches it exit,
-//! applies the restart policy with backoff and restart intensity, stops it
-//! (SIGTERM + SIGHUP to the process group, SIGKILL after the grace period),
-//! and derives `starting`/`busy`/`idle`/`waiting` from output activity and
-//! the definition's screen patterns.
+//! applies the restart policy with backoff and restart intensity (spawn
+//! failures included), stops it (SIGTERM + SIGHUP to the process group,
+//! SIGKILL after the grace period, then whatever it left behind), and
+//! derives its status through its [`Connector`]. Task delivery lives in
+//! `agent_job.rs`, hooks in `agent_hook.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal as Sig, killpg};
 use nix::unistd::Pid;
-use regex::{Regex, RegexBuilder};
-use tokio::sync::{Notify, broadcast, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
-use super::handle::{AgentView, Event, Registry};
+use super::agent_job::{Job, JobUpdate};
+use super::error::Result;
+use super::handle::{AgentInfo, Entry, Registry};
 use super::pty::log::{AgentLog, DEFAULT_CAP};
 use super::pty::{ExitInfo, PtyBackend, Term};
-use super::stubs::StubPool;
 use crate::config::Workspace;
-use crate::connector::claude_screen::status_from_screen;
+use crate::connector::stubs::StubPool;
+use crate::connector::{Connector, Observation};
 use crate::domain::hook::HookEvent;
-use crate::domain::{AgentKind, AgentSpec, AgentStatus, RestartDecision, RestartTracker};
+use crate::domain::{AgentSpec, AgentStatus, EventBody, RestartDecision, RestartTracker, TaskId};
+use crate::store::Store;
 
-/// Quiet time after which a busy agent counts as idle.
+/// Quiet time after which the agent's status is checked (idle, waiting…).
 pub const IDLE_AFTER: Duration = Duration::from_secs(1);
 
 pub(crate) struct Shared {
     pub(crate) workspace: Workspace,
     pub(crate) backend: Arc<dyn PtyBackend>,
-    pub(crate) events: broadcast::Sender<Event>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) wake: Arc<Notify>,
     pub(crate) scrollback: usize,
     pub(crate) stop_grace: Duration,
     pub(crate) stubs: StubPool,
     pub(crate) nox_exe: Option<std::path::PathBuf>,
-    pub(crate) store: Option<crate::store::Store>,
+    pub(crate) store: Store,
+    /// Control signals to the scheduler (never dropped: unbounded).
+    pub(crate) signals: mpsc::UnboundedSender<Signal>,
+    pub(crate) lease: Duration,
+    pub(crate) instance: String,
 }
 
+/// What agent actors tell the scheduler.
 #[derive(Debug)]
+pub(crate) enum Signal {
+    /// The agent's status changed.
+    Status { agent: String, status: AgentStatus },
+    /// News of the task the agent holds.
+    Job {
+        agent: String,
+        task: TaskId,
+        update: JobUpdate,
+    },
+}
+
+/// A prompt for the agent (SPEC §7 delivery).
+#[derive(Debug)]
+pub(crate) struct Deliver {
+    pub(crate) task: TaskId,
+    pub(crate) text: String,
+}
+
 pub(crate) enum AgentCmd {
     Start,
     Stop,
     Restart,
-    Hook(HookEvent, oneshot::Sender<Result<String, String>>),
-    /// The scheduler typed a task into this agent.
-    Delivered,
+    Hook(HookEvent, oneshot::Sender<Result<String>>),
+    /// Type a task's prompt; the reply is at once: `Err(why)` when the agent
+    /// cannot take it now (the scheduler waits and says why).
+    Deliver(Deliver, oneshot::Sender<std::result::Result<(), String>>),
+    /// The scheduler took the task back (its lease lapsed, it was cancelled).
+    Abandon(TaskId),
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -58,32 +86,25 @@ enum Stopping {
 }
 
 pub(crate) struct AgentActor {
-    shared: Arc<Shared>,
-    spec: AgentSpec,
-    term: Arc<Term>,
-    status: AgentStatus,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) spec: AgentSpec,
+    pub(crate) conn: Box<dyn Connector>,
+    pub(crate) term: Arc<Term>,
+    pub(crate) status: AgentStatus,
     detail: String,
     restarts: u32,
-    pid: Option<u32>,
+    pub(crate) pid: Option<u32>,
     started_at: Option<SystemTime>,
+    status_since: Option<SystemTime>,
     tracker: RestartTracker,
     exit_rx: Option<oneshot::Receiver<ExitInfo>>,
     restart_at: Option<Instant>,
     kill_at: Option<Instant>,
-    idle_at: Option<Instant>,
+    pub(crate) quiet_at: Option<Instant>,
     stopping: Stopping,
     shutdown_replies: Vec<oneshot::Sender<()>>,
-    ready: Option<Regex>,
-    busy: Option<Regex>,
-    wait: Option<Regex>,
-    /// Claude: the session id from the last SessionStart hook.
-    session_id: Option<String>,
-    /// Claude: the final message of the last turn (Stop hook).
-    last_message: String,
-    /// Claude: the current process was started with `--resume`.
-    resuming: bool,
-    /// When the current status began.
-    status_since: Option<SystemTime>,
+    pub(crate) job: Option<Job>,
+    session_loaded: bool,
 }
 
 enum Wake {
@@ -91,37 +112,35 @@ enum Wake {
     Exit(ExitInfo),
     RestartDue,
     KillDue,
-    IdleCheck,
+    Quiet,
+    JobDue,
     Activity,
-}
-
-fn pattern(p: Option<&String>) -> Option<Regex> {
-    p.and_then(|p| RegexBuilder::new(p).multi_line(true).build().ok())
+    Input,
 }
 
 impl AgentActor {
-    pub(crate) fn spawn(shared: Arc<Shared>, spec: AgentSpec) -> mpsc::UnboundedSender<AgentCmd> {
+    /// Starts the actor of `spec` and registers it (before returning).
+    pub(crate) fn spawn(shared: Arc<Shared>, spec: AgentSpec) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (rows, cols) = *shared
-            .registry
-            .size
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (rows, cols) = shared.registry.size();
         let term = Arc::new(Term::new(
             rows,
             cols,
             shared.scrollback,
             Arc::clone(&shared.wake),
         ));
+        shared.registry.lock().push(Entry {
+            info: AgentInfo::new(spec.clone()),
+            term: Arc::clone(&term),
+            tx,
+        });
         let actor = AgentActor {
             tracker: RestartTracker::new(
                 spec.restart,
                 spec.max_restarts,
                 Duration::from_secs(spec.restart_window_secs),
             ),
-            ready: pattern(spec.ready_pattern.as_ref()),
-            busy: pattern(spec.busy_pattern.as_ref()),
-            wait: pattern(spec.wait_pattern.as_ref()),
+            conn: crate::connector::for_spec(&spec),
             shared,
             spec,
             term,
@@ -130,23 +149,21 @@ impl AgentActor {
             restarts: 0,
             pid: None,
             started_at: None,
+            status_since: None,
             exit_rx: None,
             restart_at: None,
             kill_at: None,
-            idle_at: None,
+            quiet_at: None,
             stopping: Stopping::No,
             shutdown_replies: Vec::new(),
-            session_id: None,
-            last_message: String::new(),
-            resuming: false,
-            status_since: None,
+            job: None,
+            session_loaded: false,
         };
         tokio::spawn(actor.run(rx));
-        tx
     }
 
-    fn view(&self) -> AgentView {
-        AgentView {
+    fn info(&self) -> AgentInfo {
+        AgentInfo {
             spec: self.spec.clone(),
             status: self.status,
             detail: self.detail.clone(),
@@ -154,24 +171,30 @@ impl AgentActor {
             pid: self.pid,
             started_at: self.started_at,
             status_since: self.status_since,
-            term: Arc::clone(&self.term),
+            task: self.job.as_ref().map(|j| j.task),
         }
     }
 
-    fn publish(&self) {
-        let view = self.view();
+    /// Writes this agent's info into the registry and wakes the faces.
+    pub(crate) fn publish(&self) {
+        let info = self.info();
+        if let Some(e) = self
+            .shared
+            .registry
+            .lock()
+            .iter_mut()
+            .find(|e| e.info.spec.name == self.spec.name)
         {
-            let mut agents = self.shared.registry.lock();
-            match agents.iter_mut().find(|a| a.spec.name == self.spec.name) {
-                Some(slot) => *slot = view.clone(),
-                None => agents.push(view.clone()),
-            }
+            e.info = info;
         }
-        let _ = self.shared.events.send(Event::Agent(Box::new(view)));
         self.shared.wake.notify_one();
     }
 
-    fn set_status(&mut self, status: AgentStatus, detail: impl Into<String>) {
+    pub(crate) fn signal(&self, s: Signal) {
+        let _ = self.shared.signals.send(s);
+    }
+
+    pub(crate) fn set_status(&mut self, status: AgentStatus, detail: impl Into<String>) {
         let detail = detail.into();
         if status == self.status && detail == self.detail {
             return;
@@ -187,19 +210,27 @@ impl AgentActor {
             _ if detail.is_empty() => tracing::info!(agent = %name, "{name} {status}"),
             _ => tracing::info!(agent = %name, "{name} {status}: {detail}"),
         }
-        if let Some(store) = &self.shared.store {
-            let data = serde_json::json!({"from": self.status, "to": status, "detail": detail});
-            crate::store::events::append(
-                store,
-                crate::store::events::EventRecord::new("agent.status", Some(name), None, data),
-            );
-            let spec = self.spec.clone();
-            store.write_later(move |c| crate::store::agents::upsert(c, &spec, status));
-        }
+        let changed = status != self.status;
+        self.shared.store.emit_later(EventBody::AgentStatus {
+            agent: name.clone(),
+            from: self.status,
+            to: status,
+            detail: detail.clone(),
+        });
+        let spec = self.spec.clone();
+        self.shared
+            .store
+            .write_later(move |c| crate::store::agents::upsert(c, &spec, status));
         self.status_since = Some(SystemTime::now());
         self.status = status;
         self.detail = detail;
         self.publish();
+        if changed {
+            self.signal(Signal::Status {
+                agent: name.clone(),
+                status,
+            });
+        }
     }
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<AgentCmd>) {
@@ -210,7 +241,8 @@ impl AgentActor {
         let term = Arc::clone(&self.term);
         let far = || Instant::now() + Duration::from_secs(86_400 * 365);
         loop {
-            let (restart_at, kill_at, idle_at) = (self.restart_at, self.kill_at, self.idle_at);
+            let (restart_at, kill_at, quiet_at) = (self.restart_at, self.kill_at, self.quiet_at);
+            let job_at = self.job.as_ref().and_then(|j| j.at);
             let (has_exit, live) = (self.exit_rx.is_some(), self.pid.is_some());
             let exit_rx = &mut self.exit_rx;
             let wake = tokio::select! {
@@ -223,8 +255,10 @@ impl AgentActor {
                 }, if has_exit => Wake::Exit(e),
                 () = sleep_until(restart_at.unwrap_or_else(far)), if restart_at.is_some() => Wake::RestartDue,
                 () = sleep_until(kill_at.unwrap_or_else(far)), if kill_at.is_some() => Wake::KillDue,
-                () = sleep_until(idle_at.unwrap_or_else(far)), if idle_at.is_some() => Wake::IdleCheck,
+                () = sleep_until(quiet_at.unwrap_or_else(far)), if quiet_at.is_some() => Wake::Quiet,
+                () = sleep_until(job_at.unwrap_or_else(far)), if job_at.is_some() => Wake::JobDue,
                 () = term.activity.notified(), if live => Wake::Activity,
+                () = term.typed.notified(), if live => Wake::Input,
             };
             match wake {
                 Wake::Cmd(None) => self.on_shutdown(None),
@@ -236,24 +270,26 @@ impl AgentActor {
                 Wake::RestartDue => {
                     self.restart_at = None;
                     self.restarts += 1;
-                    if let Some(store) = &self.shared.store {
-                        let data = serde_json::json!({"restarts": self.restarts});
-                        let ev = crate::store::events::EventRecord::new(
-                            "agent.restart",
-                            Some(&self.spec.name),
-                            None,
-                            data,
-                        );
-                        crate::store::events::append(store, ev);
-                    }
+                    self.shared.store.emit_later(EventBody::AgentRestarted {
+                        agent: self.spec.name.clone(),
+                        restarts: self.restarts,
+                    });
                     self.start_process().await;
                 }
                 Wake::KillDue => {
                     self.kill_at = None;
-                    self.signal(Signal::SIGKILL);
+                    self.kill(Sig::SIGKILL);
                 }
-                Wake::IdleCheck => self.on_idle_check(),
+                Wake::Quiet => self.on_quiet(),
+                Wake::JobDue => self.on_job_due(),
                 Wake::Activity => self.on_activity(),
+                // The user typed: what it started (a silent `sleep 15`)
+                // shows at the next quiet check.
+                Wake::Input => {
+                    if self.quiet_at.is_none() {
+                        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+                    }
+                }
             }
             if self.stopping == Stopping::Shutdown && self.pid.is_none() {
                 for r in self.shutdown_replies.drain(..) {
@@ -291,18 +327,12 @@ impl AgentActor {
                 }
             }
             AgentCmd::Hook(ev, reply) => {
-                self.on_hook(&ev);
-                let _ = reply.send(Ok(String::new()));
+                let _ = reply.send(self.on_hook(&ev));
             }
-            AgentCmd::Delivered => {
-                // A generic agent has no hook to confirm the prompt: it is
-                // busy from now until its ready pattern shows again.
-                if self.spec.kind == AgentKind::Generic && self.pid.is_some() {
-                    self.set_status(AgentStatus::Busy, "task delivered");
-                    self.term.set_quiet();
-                    self.idle_at = Some(Instant::now() + IDLE_AFTER);
-                }
+            AgentCmd::Deliver(d, reply) => {
+                let _ = reply.send(self.deliver(d));
             }
+            AgentCmd::Abandon(task) => self.abandon(task),
             AgentCmd::Shutdown(reply) => self.on_shutdown(Some(reply)),
         }
     }
@@ -320,37 +350,45 @@ impl AgentActor {
         self.stopping = why;
         // SIGTERM is the stop request; SIGHUP is what closing a terminal
         // sends, and what interactive shells (which ignore SIGTERM) obey.
-        self.signal(Signal::SIGTERM);
-        self.signal(Signal::SIGHUP);
+        self.kill(Sig::SIGTERM);
+        self.kill(Sig::SIGHUP);
         self.kill_at = Some(Instant::now() + self.shared.stop_grace);
     }
 
-    fn signal(&self, sig: Signal) {
+    fn kill(&self, sig: Sig) {
         if let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) {
             let _ = killpg(Pid::from_raw(pid), sig);
         }
     }
 
-    async fn start_process(&mut self) {
-        self.idle_at = None;
-        let size = self.term.size();
-        if self.spec.kind == AgentKind::Claude && self.session_id.is_none() {
-            self.session_id = Some(
-                self.stored_session()
-                    .await
-                    .unwrap_or_else(crate::store::sessions::new_uuid),
-            );
+    /// The session id the store keeps for this agent (a restart of nox).
+    async fn load_session(&mut self) {
+        if self.session_loaded {
+            return;
         }
+        self.session_loaded = true;
+        let (store, name) = (self.shared.store.clone(), self.spec.name.clone());
+        let stored = tokio::task::spawn_blocking(move || {
+            store.read(move |c| crate::store::sessions::get(c, &name))
+        })
+        .await
+        .ok()
+        .and_then(std::result::Result::ok)
+        .flatten();
+        self.conn.restore_session(stored);
+    }
+
+    async fn start_process(&mut self) {
+        self.quiet_at = None;
+        self.load_session().await;
+        let size = self.term.size();
         let ctx = crate::connector::Ctx {
             ws: &self.shared.workspace,
             stubs: &self.shared.stubs,
             nox_exe: self.shared.nox_exe.as_deref(),
-            session_id: self.session_id.as_deref(),
+            instance: &self.shared.instance,
         };
-        let req = crate::connector::prepare(&self.spec, &ctx, size).await;
-        self.resuming = req
-            .as_ref()
-            .is_ok_and(|r| r.args.iter().any(|a| a == "--resume"));
+        let req = self.conn.prepare(&self.spec, &ctx, size).await;
         let backend = Arc::clone(&self.shared.backend);
         let spawned = match req {
             Ok(req) => tokio::task::spawn_blocking(move || backend.spawn(req))
@@ -364,7 +402,8 @@ impl AgentActor {
                 self.pid = None;
                 self.stopping = Stopping::No;
                 let msg = format!("cannot start {:?}: {e}", self.spec.command);
-                self.set_status(AgentStatus::Crashed, msg);
+                self.set_status(AgentStatus::Crashed, msg.clone());
+                self.after_failure(AgentStatus::Crashed, &msg);
                 return;
             }
         };
@@ -389,45 +428,64 @@ impl AgentActor {
             pid.map(|p| format!("pid {p}")).unwrap_or_default(),
         );
         // A program that prints nothing is idle after a quiet second too.
-        self.idle_at = Some(Instant::now() + IDLE_AFTER);
+        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
     }
 
-    /// The session id the store keeps for this agent (a restart of nox).
-    async fn stored_session(&self) -> Option<String> {
-        let store = self.shared.store.clone()?;
-        let name = self.spec.name.clone();
-        tokio::task::spawn_blocking(move || {
-            store.read(move |c| crate::store::sessions::get(c, &name))
-        })
-        .await
-        .ok()?
-        .ok()
-        .flatten()
+    /// After a crash or a failed start: restart with backoff, or give up
+    /// past the restart intensity (`failed`), as the policy says.
+    fn after_failure(&mut self, ended: AgentStatus, why: &str) {
+        let success = ended == AgentStatus::Exited;
+        match self.tracker.on_exit(std::time::Instant::now(), success) {
+            RestartDecision::Stay => {}
+            RestartDecision::RestartAfter(d) => {
+                self.restart_at = Some(Instant::now() + d);
+                self.set_status(
+                    AgentStatus::Restarting,
+                    format!("{ended} ({why}); restarting in {:.1}s", d.as_secs_f32()),
+                );
+            }
+            RestartDecision::GiveUp => {
+                let msg = format!(
+                    "{ended} ({why}); more than {} restarts in {}s, giving up",
+                    self.spec.max_restarts, self.spec.restart_window_secs
+                );
+                self.set_status(AgentStatus::Failed, msg);
+            }
+        }
     }
 
     async fn on_exit(&mut self, info: &ExitInfo) {
-        // A claude process started with `--resume` that dies within seconds
-        // could not resume its session: start the next one as a new session.
         let quick = self
             .started_at
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|d| d < Duration::from_secs(10));
-        if self.resuming && quick && !info.success() && self.stopping == Stopping::No {
-            if let Some(old) = self.session_id.take() {
-                tracing::warn!(agent = %self.spec.name, "session {old} could not be resumed; the next start begins a new session");
-            }
-            let fresh = crate::store::sessions::new_uuid();
-            if let Some(store) = &self.shared.store {
-                let (agent, id) = (self.spec.name.clone(), fresh.clone());
-                store.write_later(move |c| crate::store::sessions::put(c, &agent, &id));
-            }
-            self.session_id = Some(fresh);
+        let screen = self.term.contents();
+        let (fresh, reason) =
+            self.conn
+                .on_exit(info, quick && self.stopping == Stopping::No, &screen);
+        if let Some(id) = fresh {
+            let agent = self.spec.name.clone();
+            self.shared
+                .store
+                .write_later(move |c| crate::store::sessions::put(c, &agent, &id));
         }
         self.term.detach();
         self.pid = None;
         self.kill_at = None;
-        self.idle_at = None;
+        self.quiet_at = None;
+        self.reap_leftovers().await;
         let why = std::mem::replace(&mut self.stopping, Stopping::No);
+        if let Some(job) = self.job.take() {
+            let lost = match why {
+                Stopping::No => format!(
+                    "agent {} {}",
+                    self.spec.name,
+                    if info.success() { "exited" } else { "crashed" }
+                ),
+                _ => format!("agent {} was stopped", self.spec.name),
+            };
+            self.job_update(job.task, JobUpdate::Lost { why: lost });
+        }
         match why {
             Stopping::Shutdown => {
                 self.stopping = Stopping::Shutdown;
@@ -444,113 +502,97 @@ impl AgentActor {
                 } else {
                     AgentStatus::Crashed
                 };
-                // A claude agent that gave up at start says why on its screen.
-                let why = match status_from_screen(&self.term.contents()) {
-                    Some((AgentStatus::Waiting, reason)) if self.spec.kind == AgentKind::Claude => {
-                        format!("{info}; {reason}")
-                    }
-                    _ => info.to_string(),
+                let why = match reason {
+                    Some(r) => format!("{info}; {r}"),
+                    None => info.to_string(),
                 };
-                self.set_status(ended, why);
-                match self
-                    .tracker
-                    .on_exit(std::time::Instant::now(), info.success())
-                {
-                    RestartDecision::Stay => {}
-                    RestartDecision::RestartAfter(d) => {
-                        self.restart_at = Some(Instant::now() + d);
-                        self.set_status(
-                            AgentStatus::Restarting,
-                            format!("{ended} ({info}); restarting in {:.1}s", d.as_secs_f32()),
-                        );
-                    }
-                    RestartDecision::GiveUp => {
-                        let msg = format!(
-                            "{ended} ({info}); more than {} restarts in {}s, giving up",
-                            self.spec.max_restarts, self.spec.restart_window_secs
-                        );
-                        self.set_status(AgentStatus::Failed, msg);
-                    }
-                }
+                self.set_status(ended, why.clone());
+                self.after_failure(ended, &info.to_string());
             }
         }
     }
 
-    /// A Claude Code hook: the reliable status signal for claude agents.
-    fn on_hook(&mut self, ev: &HookEvent) {
-        if self.pid.is_none() {
-            return;
-        }
-        match ev {
-            HookEvent::SessionStart { session_id, source } => {
-                tracing::info!(agent = %self.spec.name, "session {session_id} ({source})");
-                self.session_id = Some(session_id.clone());
-                if let Some(store) = &self.shared.store {
-                    let (agent, id) = (self.spec.name.clone(), session_id.clone());
-                    store.write_later(move |c| crate::store::sessions::put(c, &agent, &id));
-                }
+    /// Ends what the agent's process left behind: descendants that carry
+    /// its tag (a daemon started with `setsid` or `nohup`). SIGTERM, then
+    /// SIGKILL after a short grace; done before a next process of the same
+    /// agent starts, so only leftovers carry the tag.
+    async fn reap_leftovers(&self) {
+        let (instance, agent) = (self.shared.instance.clone(), self.spec.name.clone());
+        let grace = self.shared.stop_grace.min(Duration::from_secs(2));
+        let _ = tokio::task::spawn_blocking(move || {
+            let n = crate::sys::kill_tagged(&instance, Some(&agent), grace);
+            if n > 0 {
+                tracing::info!(agent = %agent, "ended {n} process(es) {agent} left behind");
             }
-            HookEvent::Stop { last_message, .. } => self.last_message.clone_from(last_message),
-            _ => {}
-        }
-        if let Some((status, evidence)) = ev.status() {
-            self.set_status(status, evidence);
-        }
-        let _ = self
-            .shared
-            .events
-            .send(Event::Hook(self.spec.name.clone(), ev.clone()));
+        })
+        .await;
     }
 
     fn on_activity(&mut self) {
-        if self.spec.kind == AgentKind::Claude {
-            // Claude agents: hooks and screen rules decide, at quiet moments.
-            self.idle_at = Some(Instant::now() + IDLE_AFTER);
-            return;
-        }
-        if matches!(
-            self.status,
-            AgentStatus::Starting | AgentStatus::Idle | AgentStatus::Waiting
-        ) {
+        self.progress();
+        if self.conn.busy_on_output()
+            && matches!(
+                self.status,
+                AgentStatus::Starting | AgentStatus::Idle | AgentStatus::Waiting
+            )
+        {
             self.set_status(AgentStatus::Busy, "output");
         }
-        self.idle_at = Some(Instant::now() + IDLE_AFTER);
+        self.check_delivery();
+        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
     }
 
-    fn on_idle_check(&mut self) {
+    /// The command name of the terminal's foreground job when it is not
+    /// the agent's own process (a shell running `sleep 15`), from
+    /// tcgetpgrp on the PTY master and /proc/PGRP/comm.
+    pub(crate) fn foreground_job(&self) -> Option<String> {
+        let own = i32::try_from(self.pid?).ok()?;
+        let fg = self.term.foreground_pgrp()?;
+        if fg == own || fg <= 0 {
+            return None;
+        }
+        let comm = std::fs::read_to_string(format!("/proc/{fg}/comm")).unwrap_or_default();
+        Some(match comm.trim() {
+            "" => format!("process group {fg}"),
+            c => c.to_string(),
+        })
+    }
+
+    fn on_quiet(&mut self) {
         let quiet = Duration::from_millis(self.term.ms_since_output());
         if quiet < IDLE_AFTER {
-            self.idle_at = Some(Instant::now() + IDLE_AFTER.saturating_sub(quiet));
+            self.quiet_at = Some(Instant::now() + IDLE_AFTER.saturating_sub(quiet));
             return;
         }
-        self.idle_at = None;
+        self.quiet_at = None;
         self.term.set_quiet();
-        if self.spec.kind == AgentKind::Claude {
-            if let Some((status, why)) = status_from_screen(&self.term.contents())
-                && status != self.status
-            {
-                self.set_status(status, why);
-            }
+        if self.pid.is_none() {
             return;
         }
-        let screen = if self.ready.is_some() || self.busy.is_some() || self.wait.is_some() {
-            self.term.contents()
-        } else {
-            String::new()
+        let screen = self.term.contents();
+        let fg = self.foreground_job();
+        let since = self.term.captured();
+        let obs = Observation {
+            screen: &screen,
+            foreground: fg.as_deref(),
+            since_submit: &since,
         };
-        let next = if self.wait.as_ref().is_some_and(|r| r.is_match(&screen)) {
-            (AgentStatus::Waiting, "wait_pattern on screen")
-        } else if self.busy.as_ref().is_some_and(|r| r.is_match(&screen)) {
-            (AgentStatus::Busy, "busy_pattern on screen")
-        } else if let Some(r) = &self.ready {
-            if r.is_match(&screen) {
-                (AgentStatus::Idle, "ready_pattern on screen")
-            } else {
-                (AgentStatus::Busy, "quiet, no ready_pattern on screen")
-            }
-        } else {
-            (AgentStatus::Idle, "quiet")
-        };
-        self.set_status(next.0, next.1);
+        let next = self.conn.status_at_quiet(&obs);
+        if let Some((status, why)) = next
+            && (status != self.status || (status == AgentStatus::Busy && fg.is_some()))
+        {
+            self.set_status(status, why);
+        }
+        if fg.is_some() {
+            // A silent foreground job: look again, it ends without a sound.
+            self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+        }
+        self.check_delivery();
+        if self.status == AgentStatus::Idle {
+            self.idle_with_job(&obs);
+        }
+        if self.status == AgentStatus::Waiting {
+            self.progress();
+        }
     }
 }

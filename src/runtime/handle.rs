@@ -1,5 +1,8 @@
-//! The runtime's public face: [`RuntimeHandle`], its [`Event`]s and the
-//! [`AgentView`] snapshots it hands out.
+//! The runtime's public face: [`RuntimeHandle`] (requests in over mpsc with
+//! oneshot replies, persisted [`Event`]s out over a broadcast for
+//! observers), the [`AgentInfo`] snapshots it hands out, and the registry
+//! behind them. Screens leave as [`ScreenSnapshot`]s; keys go straight to an
+//! agent's PTY writer, with no round trip through an actor.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -7,20 +10,28 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
+use super::agent::AgentCmd;
+use super::error::{Result, RuntimeError, no_agent};
 use super::pty::{PtyBackend, Term};
+use super::scheduler::SchedCmd;
+use super::screen::{Modes, ScreenSnapshot};
+use super::supervisor::SupCmd;
 use crate::config::Workspace;
+use crate::config::edit::NewAgent;
 use crate::domain::hook::HookEvent;
-use crate::domain::{AgentSpec, AgentStatus};
+use crate::domain::{AgentSpec, AgentStatus, Event, NewTask, Task, TaskId};
+use crate::store::Store;
+use crate::store::events::Filter;
 
-/// A snapshot of one agent, cheap to clone (the terminal is shared).
-#[derive(Clone)]
-pub struct AgentView {
+/// A snapshot of one agent: plain data, cheap to clone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInfo {
     /// The definition it runs.
     pub spec: AgentSpec,
     /// Current status.
     pub status: AgentStatus,
-    /// Why it is in this status: the exit code or signal, the OS error of a
-    /// failed start, the backoff delay.
+    /// Why it is in this status: the hook or screen rule, the exit code or
+    /// signal, the OS error of a failed start, the backoff delay.
     pub detail: String,
     /// Restarts performed by the supervisor since nox started.
     pub restarts: u32,
@@ -30,58 +41,36 @@ pub struct AgentView {
     pub started_at: Option<SystemTime>,
     /// When the current status began (the evidence's time).
     pub status_since: Option<SystemTime>,
-    /// The agent's terminal (screen + input).
-    pub term: Arc<Term>,
+    /// The task it works on.
+    pub task: Option<TaskId>,
 }
 
-impl std::fmt::Debug for AgentView {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentView")
-            .field("name", &self.spec.name)
-            .field("status", &self.status)
-            .field("detail", &self.detail)
-            .field("restarts", &self.restarts)
-            .field("pid", &self.pid)
-            .finish_non_exhaustive()
+impl AgentInfo {
+    /// A stopped agent that has not run yet.
+    pub fn new(spec: AgentSpec) -> Self {
+        Self {
+            spec,
+            status: AgentStatus::Stopped,
+            detail: String::new(),
+            restarts: 0,
+            pid: None,
+            started_at: None,
+            status_since: None,
+            task: None,
+        }
     }
-}
-
-/// What the runtime reports (a `broadcast`; a lagging receiver re-reads
-/// [`RuntimeHandle::agents`]).
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// An agent was added or changed (status, pid, restarts).
-    Agent(Box<AgentView>),
-    /// An agent was removed.
-    AgentRemoved(String),
-    /// A Claude Code hook reached an agent.
-    Hook(String, HookEvent),
-    /// A task changed.
-    Task(Box<crate::domain::Task>),
-}
-
-/// Commands to the supervisor.
-#[derive(Debug)]
-pub(crate) enum Command {
-    Add(Box<AgentSpec>, oneshot::Sender<Result<(), String>>),
-    Remove(String, oneshot::Sender<Result<(), String>>),
-    Start(String),
-    Stop(String),
-    Restart(String),
-    Hook(String, HookEvent, oneshot::Sender<Result<String, String>>),
-    Delivered(String),
-    Shutdown(oneshot::Sender<()>),
 }
 
 /// Settings of a runtime instance.
 pub struct RuntimeOptions {
-    /// The workspace (logs, run files).
+    /// The workspace (logs, run files, nox.toml edits).
     pub workspace: Workspace,
     /// Lines of scrollback per agent.
     pub scrollback: usize,
     /// How agents are spawned.
     pub backend: Arc<dyn PtyBackend>,
-    /// Notified whenever something visible changed (screens, agent list).
+    /// Notified whenever a screen or the agent list changed (a cheap wakeup
+    /// for the dashboard; what changed is read from the handle).
     pub wake: Arc<Notify>,
     /// Initial PTY size (rows, cols).
     pub size: (u16, u16),
@@ -90,60 +79,139 @@ pub struct RuntimeOptions {
     /// The nox binary that Claude Code hooks run (`nox hook …`); `None`
     /// starts claude agents without hooks.
     pub nox_exe: Option<PathBuf>,
-    /// The store (session ids, the event log); `None` keeps nothing.
-    pub store: Option<crate::store::Store>,
+    /// The store: tasks, sessions, the event log.
+    pub store: Store,
+    /// Where committed events are published (the store's publisher sends
+    /// to it); observers subscribe here.
+    pub events: broadcast::Sender<Event>,
+    /// Length of a task's lease (SPEC §4).
+    pub lease: Duration,
+    /// This instance's tag (`NOX_INSTANCE` of every agent).
+    pub instance: String,
 }
 
-/// Agents in definition order; written by agent actors, read by handles.
+pub(crate) struct Entry {
+    pub(crate) info: AgentInfo,
+    pub(crate) term: Arc<Term>,
+    pub(crate) tx: mpsc::UnboundedSender<AgentCmd>,
+}
+
+/// Agents in definition order; written by agent actors and the
+/// supervisor, read by handles.
 #[derive(Default)]
 pub(crate) struct Registry {
-    pub(crate) agents: Mutex<Vec<AgentView>>,
+    pub(crate) entries: Mutex<Vec<Entry>>,
     pub(crate) size: Mutex<(u16, u16)>,
 }
 
 impl Registry {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Vec<AgentView>> {
-        self.agents
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Vec<Entry>> {
+        self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn size(&self) -> (u16, u16) {
+        *self
+            .size
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn term(&self, name: &str) -> Option<Arc<Term>> {
+        self.lock()
+            .iter()
+            .find(|e| e.info.spec.name == name)
+            .map(|e| Arc::clone(&e.term))
+    }
+
+    pub(crate) fn tx(&self, name: &str) -> Option<mpsc::UnboundedSender<AgentCmd>> {
+        self.lock()
+            .iter()
+            .find(|e| e.info.spec.name == name)
+            .map(|e| e.tx.clone())
+    }
+
+    pub(crate) fn infos(&self) -> Vec<AgentInfo> {
+        self.lock().iter().map(|e| e.info.clone()).collect()
     }
 }
 
 /// A cheap, cloneable handle on the running runtime.
 #[derive(Clone)]
 pub struct RuntimeHandle {
-    pub(crate) cmd: mpsc::Sender<Command>,
+    pub(crate) cmd: mpsc::Sender<SupCmd>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) registry: Arc<Registry>,
-    pub(crate) sched: Option<mpsc::Sender<super::scheduler::SchedCmd>>,
+    pub(crate) sched: mpsc::Sender<SchedCmd>,
+    pub(crate) store: Store,
     /// The workspace this runtime serves.
     pub workspace: Workspace,
 }
 
-/// Starts the runtime on the current tokio runtime with `agents`; autostart
-/// agents are spawned at once.
-pub fn start(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHandle {
-    super::supervisor::spawn(opts, agents)
+fn gone<T>(_: T) -> RuntimeError {
+    RuntimeError::Gone("the runtime has stopped".into())
 }
 
 impl RuntimeHandle {
-    /// Subscribes to events.
+    /// Subscribes to committed events (observers only: a receiver that lags
+    /// loses events and must re-read state; nothing waits on it).
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
     }
 
     /// All agents, in definition order.
-    pub fn agents(&self) -> Vec<AgentView> {
-        self.registry.lock().clone()
+    pub fn agents(&self) -> Vec<AgentInfo> {
+        self.registry.infos()
     }
 
     /// One agent by name.
-    pub fn agent(&self, name: &str) -> Option<AgentView> {
+    pub fn agent(&self, name: &str) -> Option<AgentInfo> {
         self.registry
             .lock()
             .iter()
-            .find(|a| a.spec.name == name)
-            .cloned()
+            .find(|e| e.info.spec.name == name)
+            .map(|e| e.info.clone())
+    }
+
+    /// A copy of agent `name`'s screen, `offset` lines back in its
+    /// scrollback (0: live; clamped to what there is).
+    pub fn screen(&self, name: &str, offset: usize) -> Option<ScreenSnapshot> {
+        self.registry.term(name).map(|t| t.snapshot(offset))
+    }
+
+    /// The input modes of agent `name`'s terminal.
+    pub fn modes(&self, name: &str) -> Option<Modes> {
+        self.registry.term(name).map(|t| t.modes())
+    }
+
+    /// Whether agent `name`'s screen changed since the last call (the
+    /// viewer that draws it takes the flag).
+    pub fn take_dirty(&self, name: &str) -> bool {
+        self.registry.term(name).is_some_and(|t| t.take_dirty())
+    }
+
+    /// Queues what the user typed for agent `name`'s PTY (no round trip:
+    /// straight to its writer thread). False when it has no process.
+    pub fn input(&self, name: &str, bytes: &[u8]) -> bool {
+        self.registry
+            .term(name)
+            .is_some_and(|t| t.input_from_user(bytes))
+    }
+
+    /// The scrollback offset of the next match of `query` in agent `name`'s
+    /// terminal (see [`Term::find`]).
+    pub fn find(
+        &self,
+        name: &str,
+        query: &str,
+        offset: usize,
+        older: bool,
+        new: bool,
+    ) -> Option<usize> {
+        self.registry
+            .term(name)
+            .and_then(|t| t.find(query, offset, older, new))
     }
 
     /// Resizes every agent's terminal and PTY (the outer terminal resized).
@@ -153,115 +221,143 @@ impl RuntimeHandle {
             .size
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = (rows, cols);
-        for a in self.registry.lock().iter() {
-            a.term.resize(rows, cols);
+        let terms: Vec<Arc<Term>> = self
+            .registry
+            .lock()
+            .iter()
+            .map(|e| Arc::clone(&e.term))
+            .collect();
+        for t in terms {
+            t.resize(rows, cols);
         }
     }
 
-    /// Adds and (if autostart) starts an agent. Errors name the conflict.
-    pub async fn add_agent(&self, spec: AgentSpec) -> Result<(), String> {
+    async fn sup<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> SupCmd) -> Result<T> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Add(Box::new(spec), tx)).await;
-        rx.await.unwrap_or_else(|_| Err("runtime is gone".into()))
+        self.cmd.send(make(tx)).await.map_err(gone)?;
+        rx.await.map_err(gone)?
     }
 
-    /// Stops (if running) and removes an agent.
-    pub async fn remove_agent(&self, name: &str) -> Result<(), String> {
-        let (tx, rx) = oneshot::channel();
-        self.send(Command::Remove(name.into(), tx)).await;
-        rx.await.unwrap_or_else(|_| Err("runtime is gone".into()))
+    /// Adds an agent to nox.toml (under the config lock, atomically) and
+    /// starts it; returns it. Errors: a taken name (conflict), a bad
+    /// definition (refused, naming file, line and column).
+    pub async fn add_agent(&self, new: NewAgent) -> Result<AgentInfo> {
+        self.sup(|tx| SupCmd::Add(Box::new(new), tx)).await
+    }
+
+    /// Stops agent `name`, removes it from the runtime and from nox.toml.
+    pub async fn remove_agent(&self, name: &str) -> Result<()> {
+        self.sup(|tx| SupCmd::Remove(name.into(), tx)).await
+    }
+
+    fn tell(&self, name: &str, cmd: AgentCmd) -> Result<()> {
+        let tx = self.registry.tx(name).ok_or_else(|| no_agent(name))?;
+        tx.send(cmd).map_err(gone)
     }
 
     /// Starts a stopped, exited, crashed or failed agent.
-    pub async fn start_agent(&self, name: &str) {
-        self.send(Command::Start(name.into())).await;
+    pub fn start_agent(&self, name: &str) -> Result<()> {
+        self.tell(name, AgentCmd::Start)
     }
 
     /// Stops an agent: SIGTERM to its process group, SIGKILL after the grace period.
-    pub async fn stop_agent(&self, name: &str) {
-        self.send(Command::Stop(name.into())).await;
+    pub fn stop_agent(&self, name: &str) -> Result<()> {
+        self.tell(name, AgentCmd::Stop)
     }
 
     /// Restarts an agent (stop, then start).
-    pub async fn restart_agent(&self, name: &str) {
-        self.send(Command::Restart(name.into())).await;
+    pub fn restart_agent(&self, name: &str) -> Result<()> {
+        self.tell(name, AgentCmd::Restart)
     }
 
     /// Delivers a Claude Code hook event to agent `name`; the reply is what
-    /// the hook prints on stdout (empty: nothing to say). Errors name the
-    /// unknown agent.
-    pub async fn hook(&self, name: &str, event: HookEvent) -> Result<String, String> {
+    /// the hook prints on stdout (empty: nothing to say). Errors: an unknown
+    /// agent, or one that takes no hooks (refused).
+    pub async fn hook(&self, name: &str, event: HookEvent) -> Result<String> {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Hook(name.into(), event, tx)).await;
-        rx.await.unwrap_or_else(|_| Err("runtime is gone".into()))
+        self.tell(name, AgentCmd::Hook(event, tx))?;
+        rx.await.map_err(gone)?
     }
 
-    async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<Result<T, String>>) -> super::scheduler::SchedCmd,
-    ) -> Result<T, String> {
-        let Some(sched) = &self.sched else {
-            return Err("this runtime has no store, so no tasks".into());
-        };
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> SchedCmd) -> Result<T> {
         let (tx, rx) = oneshot::channel();
-        sched
-            .send(make(tx))
-            .await
-            .map_err(|_| "the scheduler is gone".to_string())?;
-        rx.await
-            .unwrap_or_else(|_| Err("the scheduler is gone".into()))
+        self.sched.send(make(tx)).await.map_err(gone)?;
+        rx.await.map_err(gone)?
     }
 
-    /// Adds a task; errors name a missing dependency.
-    pub async fn add_task(
-        &self,
-        new: crate::store::tasks::NewTask,
-    ) -> Result<crate::domain::Task, String> {
-        self.ask(|tx| super::scheduler::SchedCmd::Add(new, tx))
-            .await
+    /// Adds a task; returns it and whether it is new (false: its
+    /// idempotency key was used before, and this is the task it made).
+    /// Errors: an unknown assignee, a missing dependency (refused).
+    pub async fn add_task(&self, new: NewTask) -> Result<(Task, bool)> {
+        self.ask(|tx| SchedCmd::Add(Box::new(new), tx)).await
     }
 
     /// Cancels a task.
-    pub async fn cancel_task(
-        &self,
-        id: crate::domain::TaskId,
-    ) -> Result<crate::domain::Task, String> {
-        self.ask(|tx| super::scheduler::SchedCmd::Cancel(id, tx))
-            .await
+    pub async fn cancel_task(&self, id: TaskId) -> Result<Task> {
+        self.ask(|tx| SchedCmd::Cancel(id, tx)).await
     }
 
     /// Sets a queued or blocked task's assignee (`None`: routing decides).
-    pub async fn assign_task(
-        &self,
-        id: crate::domain::TaskId,
-        agent: Option<String>,
-    ) -> Result<crate::domain::Task, String> {
-        self.ask(|tx| super::scheduler::SchedCmd::Assign(id, agent, tx))
-            .await
+    pub async fn assign_task(&self, id: TaskId, agent: Option<String>) -> Result<Task> {
+        self.ask(|tx| SchedCmd::Assign(id, agent, tx)).await
     }
 
     /// Every task, by priority then id.
-    pub async fn tasks(&self) -> Result<Vec<crate::domain::Task>, String> {
-        self.ask(super::scheduler::SchedCmd::List).await
+    pub async fn tasks(&self) -> Result<Vec<Task>> {
+        self.read(|c| crate::store::tasks::list(c, None)).await
+    }
+
+    /// Tasks by status (`{"queued": 2, "done": 5}`), for `/health`.
+    pub async fn task_counts(&self) -> Result<std::collections::BTreeMap<String, usize>> {
+        self.read(crate::store::tasks::counts).await
     }
 
     /// One task and its events.
-    pub async fn task(
+    pub async fn task(&self, id: TaskId) -> Result<(Task, Vec<Event>)> {
+        self.read(move |c| {
+            let t = crate::store::tasks::get(c, id)?
+                .ok_or_else(|| crate::store::StoreError::NotFound(format!("no task {id}")))?;
+            let filter = Filter {
+                task: Some(id),
+                ..Filter::default()
+            };
+            Ok((t, crate::store::events::list(c, &filter)?))
+        })
+        .await
+    }
+
+    /// Events after `since`, oldest first, at most `limit` (0: all).
+    pub async fn events(&self, since: u64, limit: usize) -> Result<Vec<Event>> {
+        self.read(move |c| {
+            crate::store::events::list(
+                c,
+                &Filter {
+                    since,
+                    limit,
+                    ..Filter::default()
+                },
+            )
+        })
+        .await
+    }
+
+    async fn read<T: Send + 'static>(
         &self,
-        id: crate::domain::TaskId,
-    ) -> Result<Option<(crate::domain::Task, Vec<crate::store::events::EventRecord>)>, String> {
-        self.ask(|tx| super::scheduler::SchedCmd::Get(id, tx)).await
+        f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.read(f))
+            .await
+            .map_err(gone)?
+            .map_err(RuntimeError::from)
     }
 
     /// Stops every agent and waits until all processes are gone.
     pub async fn shutdown(&self) {
         let (tx, rx) = oneshot::channel();
-        self.send(Command::Shutdown(tx)).await;
-        let _ = rx.await;
-    }
-
-    async fn send(&self, c: Command) {
-        let _ = self.cmd.send(c).await;
+        if self.cmd.send(SupCmd::Shutdown(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
     }
 
     /// Where an agent's raw output log lives.

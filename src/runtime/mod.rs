@@ -1,15 +1,26 @@
-//! The runtime: one supervisor actor and one actor per agent, behind a
-//! cloneable [`RuntimeHandle`] (commands in, events out). The TUI and the
-//! HTTP faces hold handles; neither touches a PTY directly except through the
-//! agent's shared [`pty::Term`] (screen reads, key writes, no round trip).
+//! The runtime: one supervisor actor, one actor per agent and the
+//! scheduler, behind a cloneable [`RuntimeHandle`]: requests in over mpsc
+//! channels with oneshot replies, persisted events out over a broadcast
+//! that only observers read. Faces (the dashboard, the control socket)
+//! hold handles; screens leave as [`screen::ScreenSnapshot`]s.
 
 pub mod agent;
+mod agent_hook;
+pub mod agent_job;
+pub mod error;
 pub mod handle;
 pub mod pty;
 pub mod scheduler;
-pub mod stubs;
+pub mod screen;
 pub mod supervisor;
 pub mod taskfiles;
-pub mod worktree;
 
-pub use handle::{AgentView, Event, RuntimeHandle, RuntimeOptions, start};
+pub use error::RuntimeError;
+pub use handle::{AgentInfo, RuntimeHandle, RuntimeOptions};
+pub use screen::ScreenSnapshot;
+
+/// Starts the runtime on the current tokio runtime with `agents`; autostart
+/// agents are spawned at once.
+pub fn start(opts: RuntimeOptions, agents: Vec<crate::domain::AgentSpec>) -> RuntimeHandle {
+    supervisor::spawn(opts, agents)
+}

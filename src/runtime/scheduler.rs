@@ -1,64 +1,56 @@
 //! The scheduler: hands ready tasks to idle agents and follows them to the
-//! end (SPEC §4, §7). Delivery types the task body into the agent's PTY as a
-//! bracketed paste followed by Enter, only when the agent is idle, and is
-//! confirmed by the agent's `UserPromptSubmit` hook within 5 s (for generic
-//! agents: by the agent turning busy); otherwise the input line is cleared
-//! and the delivery retried once, then marked `stalled` and the task goes
-//! back to the queue. `running` on confirmation; `done` on the `Stop` that
-//! follows (generic: the ready pattern back, i.e. idle again). An agent that
-//! crashes or stops returns its task to the queue with attempts raised.
+//! end (SPEC §4, §7). It routes each queued task (explicit assignee, else
+//! an idle agent with every capability it needs, fewest open tasks first),
+//! asks that agent's actor to deliver it (the actor may refuse for now: the
+//! user is typing, its input box holds text; the task waits and says why),
+//! leases it, and turns the actor's reports into task transitions. Leases
+//! are compared with the clock: a lease that lapses without progress puts
+//! the task back in the queue with its attempts raised, as a crash or a
+//! stalled delivery does; retries back off. Control signals arrive over
+//! mpsc channels, never over the observers' broadcast.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
-use super::handle::{Command, Event, Registry};
-use crate::domain::hook::HookEvent;
+use super::agent::{AgentCmd, Deliver, Signal};
+use super::agent_job::JobUpdate;
+use super::error::{Result, RuntimeError, no_agent};
+use super::handle::Registry;
+use crate::domain::limits::{LimitError, check_task};
 use crate::domain::task::{Candidate, route};
-use crate::domain::{AgentKind, AgentStatus, Task, TaskEvent, TaskId, TaskStatus};
-use crate::runtime::pty::keys::encode_paste;
-use crate::store::events::{EventRecord, append};
-use crate::store::tasks::{self, NewTask};
-use crate::store::{Store, StoreError, now_ms};
+use crate::domain::{
+    AgentStatus, Delivery, EventBody, NewTask, Task, TaskEvent, TaskId, TaskStatus,
+};
+use crate::store::{Store, Tx, now_ms, tasks};
 
-/// How long a delivery waits for its confirmation.
-pub const CONFIRM_WITHIN: Duration = Duration::from_secs(5);
-/// Lease granted on assignment and on each renewal.
-pub const LEASE: Duration = Duration::from_secs(600);
-/// How often leases of live agents are renewed.
-pub const RENEW_EVERY: Duration = Duration::from_secs(120);
-
-/// A task and its events, if it exists.
-type TaskWithEvents = Option<(Task, Vec<EventRecord>)>;
+/// A deferred task is looked at again this often.
+pub const DEFER_RETRY: Duration = Duration::from_secs(1);
 
 /// Requests to the scheduler.
-#[derive(Debug)]
 pub(crate) enum SchedCmd {
-    Add(NewTask, oneshot::Sender<Result<Task, String>>),
-    Cancel(TaskId, oneshot::Sender<Result<Task, String>>),
-    List(oneshot::Sender<Result<Vec<Task>, String>>),
-    Assign(
-        TaskId,
-        Option<String>,
-        oneshot::Sender<Result<Task, String>>,
-    ),
-    Get(TaskId, oneshot::Sender<Result<TaskWithEvents, String>>),
+    Add(Box<NewTask>, oneshot::Sender<Result<(Task, bool)>>),
+    Cancel(TaskId, oneshot::Sender<Result<Task>>),
+    Assign(TaskId, Option<String>, oneshot::Sender<Result<Task>>),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Delivering { deadline: Instant, retried: bool },
-    Running,
+/// What the scheduler starts from.
+pub(crate) struct Init {
+    pub(crate) store: Store,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) signals: mpsc::UnboundedReceiver<Signal>,
+    pub(crate) workspace: crate::config::Workspace,
+    pub(crate) lease: Duration,
 }
 
 #[derive(Debug, Clone)]
 struct Held {
     task: TaskId,
-    phase: Phase,
+    attempt: u32,
+    lease_until: Instant,
     /// Changed files of the agent's working tree when the task was delivered.
     before: Arc<Vec<String>>,
 }
@@ -66,44 +58,47 @@ struct Held {
 struct Scheduler {
     store: Store,
     registry: Arc<Registry>,
-    events: broadcast::Sender<Event>,
     held: HashMap<String, Held>,
-    next_renew: Instant,
-    supervisor: mpsc::Sender<Command>,
     workspace: crate::config::Workspace,
+    lease: Duration,
+    /// When queued tasks that could not go yet (backoff, deferred) are
+    /// looked at again.
+    retry_at: Option<Instant>,
 }
 
 async fn db<T: Send + 'static>(
     store: &Store,
-    f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<T> + Send + 'static,
-    write: bool,
-) -> Result<T, String> {
+    f: impl FnOnce(&mut Tx<'_>) -> crate::store::Result<T> + Send + 'static,
+) -> Result<T> {
     let s = store.clone();
-    tokio::task::spawn_blocking(move || if write { s.write(f) } else { s.read(f) })
+    tokio::task::spawn_blocking(move || s.write(f))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e: StoreError| e.to_string())
+        .map_err(|e| RuntimeError::Gone(e.to_string()))?
+        .map_err(RuntimeError::from)
 }
 
-pub(crate) fn spawn(
-    store: Store,
-    registry: Arc<Registry>,
-    events: broadcast::Sender<Event>,
-    supervisor: mpsc::Sender<Command>,
-    workspace: crate::config::Workspace,
-) -> mpsc::Sender<SchedCmd> {
-    let (tx, rx) = mpsc::channel(64);
-    let rx_events = events.subscribe();
+async fn read<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<T> + Send + 'static,
+) -> Result<T> {
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || s.read(f))
+        .await
+        .map_err(|e| RuntimeError::Gone(e.to_string()))?
+        .map_err(RuntimeError::from)
+}
+
+pub(crate) fn spawn(init: Init) -> mpsc::Sender<SchedCmd> {
+    let (tx, rx) = mpsc::channel(256);
     let s = Scheduler {
-        store,
-        registry,
-        events,
+        store: init.store,
+        registry: init.registry,
         held: HashMap::new(),
-        next_renew: Instant::now() + RENEW_EVERY,
-        supervisor,
-        workspace,
+        workspace: init.workspace,
+        lease: init.lease,
+        retry_at: None,
     };
-    tokio::spawn(s.run(rx, rx_events));
+    tokio::spawn(s.run(rx, init.signals));
     tx
 }
 
@@ -111,48 +106,36 @@ impl Scheduler {
     async fn run(
         mut self,
         mut rx: mpsc::Receiver<SchedCmd>,
-        mut events: broadcast::Receiver<Event>,
+        mut signals: mpsc::UnboundedReceiver<Signal>,
     ) {
         self.recover().await;
         self.dispatch().await;
         let far = || Instant::now() + Duration::from_secs(3600);
         loop {
-            let deadline = self
-                .held
-                .values()
-                .filter_map(|h| match h.phase {
-                    Phase::Delivering { deadline, .. } => Some(deadline),
-                    Phase::Running => None,
-                })
-                .min();
-            let renew = (!self.held.is_empty()).then_some(self.next_renew);
+            let lease = self.held.values().map(|h| h.lease_until).min();
+            let retry = self.retry_at;
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     Some(c) => self.on_cmd(c).await,
                     None => return,
                 },
-                ev = events.recv() => match ev {
-                    Ok(Event::Agent(view)) => self.on_agent(&view.spec.name, view.spec.kind, view.status).await,
-                    Ok(Event::Hook(agent, hook)) => self.on_hook(&agent, &hook).await,
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => self.dispatch().await,
-                    Err(broadcast::error::RecvError::Closed) => return,
+                s = signals.recv() => match s {
+                    Some(s) => self.on_signal(s).await,
+                    None => return,
                 },
-                () = sleep_until(deadline.unwrap_or_else(far)), if deadline.is_some() => self.on_deadlines().await,
-                () = sleep_until(renew.unwrap_or_else(far)), if renew.is_some() => self.renew().await,
+                () = sleep_until(lease.unwrap_or_else(far)), if lease.is_some() => self.on_leases().await,
+                () = sleep_until(retry.unwrap_or_else(far)), if retry.is_some() => {
+                    self.retry_at = None;
+                    self.dispatch().await;
+                }
             }
         }
     }
 
-    fn publish(&self, t: &Task) {
-        let _ = self.events.send(Event::Task(Box::new(t.clone())));
-    }
-
-    async fn apply(&mut self, id: TaskId, ev: TaskEvent) -> Option<Task> {
-        match db(&self.store, move |c| tasks::apply(c, id, &ev), true).await {
+    async fn apply(&self, id: TaskId, ev: TaskEvent) -> Option<Task> {
+        match db(&self.store, move |c| tasks::apply(c, id, &ev)).await {
             Ok(t) => {
                 tracing::info!(task = id, "task {id} {}: {}", t.status, t.title);
-                self.publish(&t);
                 Some(t)
             }
             Err(e) => {
@@ -165,251 +148,354 @@ impl Scheduler {
     /// Tasks held when nox stopped: their agents are new processes now.
     async fn recover(&mut self) {
         for status in [TaskStatus::Assigned, TaskStatus::Running] {
-            let list = db(&self.store, move |c| tasks::list(c, Some(status)), false)
+            let list = read(&self.store, move |c| tasks::list(c, Some(status)))
                 .await
                 .unwrap_or_default();
             for t in list {
+                let why = "nox restarted".to_string();
                 self.apply(
                     t.id,
                     TaskEvent::Lost {
-                        why: "nox restarted".into(),
+                        why,
+                        now_ms: now_ms(),
                     },
                 )
                 .await;
             }
         }
+    }
+
+    fn known(&self, agent: &str) -> bool {
+        self.registry.tx(agent).is_some()
     }
 
     async fn on_cmd(&mut self, c: SchedCmd) {
         match c {
             SchedCmd::Add(new, reply) => {
-                let r = db(&self.store, move |c| tasks::create(c, &new), true).await;
-                if let Ok(t) = &r {
-                    tracing::info!(
-                        task = t.id,
-                        "task {} added ({}): {}",
-                        t.id,
-                        t.status,
-                        t.title
-                    );
-                    self.publish(t);
-                }
+                let r = self.add(*new).await;
                 let _ = reply.send(r);
                 self.dispatch().await;
             }
             SchedCmd::Cancel(id, reply) => {
-                let r = db(
-                    &self.store,
-                    move |c| tasks::apply(c, id, &TaskEvent::Cancel),
-                    true,
-                )
+                let r = db(&self.store, move |c| {
+                    tasks::apply(c, id, &TaskEvent::Cancel)
+                })
                 .await;
-                if let Ok(t) = &r {
-                    self.held.retain(|_, h| h.task != id);
-                    self.publish(t);
+                if r.is_ok()
+                    && let Some(agent) = self.held_by(id)
+                {
+                    self.held.remove(&agent);
+                    self.tell(&agent, AgentCmd::Abandon(id));
                 }
                 let _ = reply.send(r);
             }
             SchedCmd::Assign(id, agent, reply) => {
-                let r = db(
-                    &self.store,
-                    move |c| tasks::set_assignee(c, id, agent.as_deref()),
-                    true,
-                )
-                .await;
-                if let Ok(t) = &r {
-                    self.publish(t);
+                if let Some(a) = agent.as_deref().filter(|a| !self.known(a)) {
+                    let _ = reply.send(Err(no_agent(a)));
+                    return;
                 }
+                let r = db(&self.store, move |c| {
+                    tasks::set_assignee(c, id, agent.as_deref())
+                })
+                .await;
                 let _ = reply.send(r);
                 self.dispatch().await;
             }
-            SchedCmd::List(reply) => {
-                let _ = reply.send(db(&self.store, |c| tasks::list(c, None), false).await);
-            }
-            SchedCmd::Get(id, reply) => {
-                let r = db(
-                    &self.store,
-                    move |c| {
-                        let Some(t) = tasks::get(c, id)? else {
-                            return Ok(None);
-                        };
-                        let evs = crate::store::events::list(c, 0, 1000, Some(id))?;
-                        Ok(Some((t, evs)))
-                    },
-                    false,
-                )
-                .await;
-                let _ = reply.send(r);
-            }
+        }
+    }
+
+    async fn add(&mut self, new: NewTask) -> Result<(Task, bool)> {
+        check_task(&new.title, &new.body).map_err(|e| match e {
+            LimitError::Invalid(m) => RuntimeError::Refused(m),
+            LimitError::TooLarge(m) => RuntimeError::TooLarge(m),
+        })?;
+        if let Some(a) = new.assignee.as_deref().filter(|a| !self.known(a)) {
+            return Err(RuntimeError::Refused(format!(
+                "cannot assign to {a:?}: no agent of that name"
+            )));
+        }
+        let r = db(&self.store, move |c| tasks::create(c, &new)).await?;
+        if r.1 {
+            tracing::info!(
+                task = r.0.id,
+                "task {} added ({}): {}",
+                r.0.id,
+                r.0.status,
+                r.0.title
+            );
+        }
+        Ok(r)
+    }
+
+    fn held_by(&self, task: TaskId) -> Option<String> {
+        self.held
+            .iter()
+            .find(|(_, h)| h.task == task)
+            .map(|(a, _)| a.clone())
+    }
+
+    fn tell(&self, agent: &str, cmd: AgentCmd) {
+        if let Some(tx) = self.registry.tx(agent) {
+            let _ = tx.send(cmd);
         }
     }
 
     /// Hands queued tasks to idle agents that hold none.
     async fn dispatch(&mut self) {
-        let queued = db(
-            &self.store,
-            |c| tasks::list(c, Some(TaskStatus::Queued)),
-            false,
-        )
-        .await
-        .unwrap_or_default();
-        if queued.is_empty() {
+        let idle: Vec<_> = self
+            .registry
+            .infos()
+            .into_iter()
+            .filter(|a| a.status == AgentStatus::Idle && !self.held.contains_key(&a.spec.name))
+            .collect();
+        if idle.is_empty() {
             return;
         }
-        let agents: Vec<_> = self.registry.lock().clone();
-        for task in queued {
-            let busy: Vec<&str> = self.held.keys().map(String::as_str).collect();
-            let candidates: Vec<Candidate<'_>> = agents
-                .iter()
-                .map(|a| Candidate {
-                    name: &a.spec.name,
-                    idle: a.status == AgentStatus::Idle && !busy.contains(&a.spec.name.as_str()),
-                    capabilities: &a.spec.capabilities,
-                    load: usize::from(busy.contains(&a.spec.name.as_str())),
-                })
-                .collect();
-            let Some(name) = route(&task, &candidates).map(str::to_string) else {
-                continue;
-            };
-            let lease_until = now_ms() + LEASE.as_millis() as u64;
-            let Some(t) = self
-                .apply(
-                    task.id,
-                    TaskEvent::Assign {
-                        agent: name.clone(),
-                        lease_until,
-                    },
-                )
-                .await
-            else {
-                continue;
-            };
-            let before = Arc::new(self.changed_files(&name).await);
-            self.deliver(&name, &t);
-            self.held.insert(
-                name,
-                Held {
-                    before,
-                    task: t.id,
-                    phase: Phase::Delivering {
-                        deadline: Instant::now() + CONFIRM_WITHIN,
-                        retried: false,
-                    },
-                },
-            );
-        }
-    }
-
-    /// Types the task body as a bracketed paste, then Enter.
-    fn deliver(&self, agent: &str, t: &Task) {
-        let Some(view) = self
-            .registry
-            .lock()
-            .iter()
-            .find(|a| a.spec.name == agent)
-            .cloned()
+        let Ok((queued, load)) = read(&self.store, |c| {
+            Ok((
+                tasks::list(c, Some(TaskStatus::Queued))?,
+                tasks::open_by_assignee(c)?,
+            ))
+        })
+        .await
         else {
             return;
         };
-        let bracketed = view.term.with_parser(|p| p.screen().bracketed_paste());
-        view.term.write(&encode_paste(&t.body, bracketed));
-        let term = Arc::clone(&view.term);
-        let (sup, name) = (self.supervisor.clone(), agent.to_string());
-        tokio::spawn(async move {
-            // Let the paste land as one input before submitting it.
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            term.write(b"\r");
-            let _ = sup.send(Command::Delivered(name)).await;
-        });
-        append(
-            &self.store,
-            EventRecord::new(
-                "task.delivery",
-                Some(agent),
-                Some(t.id),
-                json!({"attempt": t.attempts, "bytes": t.body.len()}),
-            ),
-        );
-    }
-
-    /// The delivery was confirmed: the task runs.
-    async fn started(&mut self, agent: &str, held: Held) {
-        if self.apply(held.task, TaskEvent::Started).await.is_some() {
-            self.held.insert(
-                agent.into(),
-                Held {
-                    phase: Phase::Running,
-                    ..held
-                },
-            );
-        }
-    }
-
-    async fn on_hook(&mut self, agent: &str, hook: &HookEvent) {
-        let Some(held) = self.held.get(agent).cloned() else {
-            return;
-        };
-        match (hook, held.phase) {
-            (HookEvent::UserPromptSubmit { .. }, Phase::Delivering { .. }) => {
-                self.started(agent, held).await;
+        let now = now_ms();
+        let mut taken: HashSet<String> = HashSet::new();
+        let mut again: Option<u64> = None;
+        for task in queued {
+            if taken.len() == idle.len() {
+                break;
             }
-            (HookEvent::Stop { last_message, .. }, Phase::Running) => {
-                self.held.remove(agent);
-                let result = self
-                    .with_changes(agent, last_message.clone(), &held.before)
+            if let Some(at) = task.retry_at.filter(|at| *at > now) {
+                again = Some(again.map_or(at, |a| a.min(at)));
+                continue;
+            }
+            if let Some(a) = task.assignee.as_deref().filter(|a| !self.known(a)) {
+                self.defer(&task, format!("waiting: no agent named {a}"))
                     .await;
-                self.apply(held.task, TaskEvent::Completed { result }).await;
-                self.dispatch().await;
+                continue;
             }
-            _ => {}
-        }
-    }
-
-    async fn on_agent(&mut self, agent: &str, kind: AgentKind, status: AgentStatus) {
-        if let Some(held) = self.held.get(agent).cloned() {
-            if !status.is_live() {
-                self.held.remove(agent);
-                self.apply(
-                    held.task,
-                    TaskEvent::Lost {
-                        why: format!("agent {agent} {status}"),
-                    },
-                )
-                .await;
-            } else if kind == AgentKind::Generic {
-                match (held.phase, status) {
-                    (Phase::Delivering { .. }, AgentStatus::Busy) => {
-                        self.started(agent, held).await;
-                    }
-                    (Phase::Running, AgentStatus::Idle) => {
-                        self.held.remove(agent);
-                        let screen = self.screen_tail(agent);
-                        let result = self.with_changes(agent, screen, &held.before).await;
-                        self.apply(held.task, TaskEvent::Completed { result }).await;
-                    }
-                    _ => {}
+            let candidates: Vec<Candidate<'_>> = idle
+                .iter()
+                .map(|a| Candidate {
+                    name: &a.spec.name,
+                    idle: !taken.contains(&a.spec.name),
+                    capabilities: &a.spec.capabilities,
+                    load: load.get(&a.spec.name).copied().unwrap_or(0),
+                })
+                .collect();
+            let Some(agent) = route(&task, &candidates).map(str::to_string) else {
+                continue;
+            };
+            taken.insert(agent.clone());
+            match self.offer(&agent, &task).await {
+                Ok(()) => self.assigned(&agent, &task).await,
+                Err(why) => {
+                    self.defer(&task, why).await;
+                    again = Some(again.map_or(now, |a| a.min(now)));
                 }
             }
         }
-        if status == AgentStatus::Idle {
-            self.dispatch().await;
+        self.retry_at = again.map(|at| {
+            let wait = Duration::from_millis(at.saturating_sub(now)).max(DEFER_RETRY);
+            Instant::now() + wait
+        });
+    }
+
+    /// Asks `agent`'s actor to type `task`'s prompt; `Err(why)` when it
+    /// cannot now.
+    async fn offer(&self, agent: &str, task: &Task) -> std::result::Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        let deliver = Deliver {
+            task: task.id,
+            text: task.body.clone(),
+        };
+        self.tell(agent, AgentCmd::Deliver(deliver, tx));
+        rx.await
+            .unwrap_or_else(|_| Err(format!("waiting: agent {agent} is gone")))
+    }
+
+    async fn defer(&self, task: &Task, why: String) {
+        if task.detail != why {
+            self.apply(task.id, TaskEvent::Defer { why }).await;
         }
+    }
+
+    /// The agent is typing the prompt: lease the task to it.
+    async fn assigned(&mut self, agent: &str, task: &Task) {
+        let lease_until = now_ms() + self.lease.as_millis() as u64;
+        let ev = TaskEvent::Assign {
+            agent: agent.to_string(),
+            lease_until,
+        };
+        let Some(t) = self.apply(task.id, ev).await else {
+            self.tell(agent, AgentCmd::Abandon(task.id));
+            return;
+        };
+        let before = Arc::new(self.changed_files(agent).await);
+        self.held.insert(
+            agent.to_string(),
+            Held {
+                task: t.id,
+                attempt: t.attempts,
+                lease_until: Instant::now() + self.lease,
+                before,
+            },
+        );
+    }
+
+    async fn on_signal(&mut self, s: Signal) {
+        match s {
+            Signal::Status { agent, status } => {
+                tracing::trace!(agent = %agent, "scheduler: {agent} is {status}");
+                if status == AgentStatus::Idle {
+                    self.dispatch().await;
+                }
+            }
+            Signal::Job {
+                agent,
+                task,
+                update,
+            } => self.on_job(&agent, task, update).await,
+        }
+    }
+
+    fn delivery(&self, agent: &str, task: TaskId, attempt: u32, outcome: Delivery) {
+        self.store.emit_later(EventBody::TaskDelivery {
+            task,
+            agent: agent.to_string(),
+            attempt,
+            outcome,
+        });
+    }
+
+    async fn on_job(&mut self, agent: &str, task: TaskId, update: JobUpdate) {
+        let Some(held) = self.held.get(agent).filter(|h| h.task == task).cloned() else {
+            // News of a task taken back (lease lapsed, cancelled): the
+            // agent was told to drop it.
+            return;
+        };
+        let attempt = held.attempt;
+        match update {
+            JobUpdate::Sent { bytes } => {
+                self.delivery(agent, task, attempt, Delivery::Sent { bytes })
+            }
+            JobUpdate::Retried => self.delivery(agent, task, attempt, Delivery::Retried),
+            JobUpdate::Confirmed { evidence } => {
+                self.delivery(agent, task, attempt, Delivery::Confirmed { evidence });
+                self.renew(agent).await;
+                self.apply(task, TaskEvent::Started).await;
+            }
+            JobUpdate::Progress => self.renew(agent).await,
+            JobUpdate::Stalled => {
+                self.held.remove(agent);
+                self.delivery(agent, task, attempt, Delivery::Stalled);
+                let why = format!("delivery to {agent} stalled");
+                self.apply(
+                    task,
+                    TaskEvent::Lost {
+                        why,
+                        now_ms: now_ms(),
+                    },
+                )
+                .await;
+                self.dispatch().await;
+            }
+            JobUpdate::Done { result } => {
+                self.held.remove(agent);
+                let result = self.with_changes(agent, result, &held.before).await;
+                self.apply(task, TaskEvent::Completed { result }).await;
+                self.dispatch().await;
+            }
+            JobUpdate::Interrupted => {
+                self.held.remove(agent);
+                let why = "interrupted".to_string();
+                self.apply(task, TaskEvent::Fail { why }).await;
+                self.dispatch().await;
+            }
+            JobUpdate::Lost { why } => {
+                self.held.remove(agent);
+                self.apply(
+                    task,
+                    TaskEvent::Lost {
+                        why,
+                        now_ms: now_ms(),
+                    },
+                )
+                .await;
+            }
+        }
+    }
+
+    async fn renew(&mut self, agent: &str) {
+        let lease = self.lease;
+        let Some(h) = self.held.get_mut(agent) else {
+            return;
+        };
+        h.lease_until = Instant::now() + lease;
+        let lease_until = now_ms() + lease.as_millis() as u64;
+        let task = h.task;
+        let _ = db(&self.store, move |c| {
+            tasks::apply(c, task, &TaskEvent::Renew { lease_until })
+        })
+        .await;
+    }
+
+    /// Leases whose time is up: an agent waiting for the user keeps its
+    /// task (the lease is renewed); any other lapse puts the task back in
+    /// the queue (attempts raised) and the agent is told to drop it.
+    async fn on_leases(&mut self) {
+        let now = Instant::now();
+        let due: Vec<(String, Held)> = self
+            .held
+            .iter()
+            .filter(|(_, h)| h.lease_until <= now)
+            .map(|(a, h)| (a.clone(), h.clone()))
+            .collect();
+        for (agent, held) in due {
+            let waiting = self
+                .registry
+                .infos()
+                .iter()
+                .any(|a| a.spec.name == agent && a.status == AgentStatus::Waiting);
+            if waiting {
+                self.renew(&agent).await;
+                continue;
+            }
+            self.held.remove(&agent);
+            self.tell(&agent, AgentCmd::Abandon(held.task));
+            let why = format!(
+                "the lease of {agent} lapsed ({}s without progress)",
+                self.lease.as_secs()
+            );
+            tracing::warn!(task = held.task, "task {}: {why}", held.task);
+            self.apply(
+                held.task,
+                TaskEvent::Lost {
+                    why,
+                    now_ms: now_ms(),
+                },
+            )
+            .await;
+        }
+        self.dispatch().await;
     }
 
     /// The directory an agent works in (its worktree with isolation).
     fn agent_dir(&self, agent: &str) -> Option<std::path::PathBuf> {
-        let view = self
+        let info = self
             .registry
-            .lock()
-            .iter()
-            .find(|a| a.spec.name == agent)
-            .cloned()?;
-        Some(match view.spec.isolation {
+            .infos()
+            .into_iter()
+            .find(|a| a.spec.name == agent)?;
+        Some(match info.spec.isolation {
             crate::domain::Isolation::Worktree => {
                 let tree = self.workspace.dir().join("worktrees").join(agent);
-                crate::runtime::worktree::map_cwd(&self.workspace, &tree, &view.spec.cwd)
+                crate::worktree::map_cwd(&self.workspace, &tree, &info.spec.cwd)
             }
-            crate::domain::Isolation::None => view.spec.cwd,
+            crate::domain::Isolation::None => info.spec.cwd,
         })
     }
 
@@ -417,7 +503,7 @@ impl Scheduler {
         let Some(dir) = self.agent_dir(agent) else {
             return Vec::new();
         };
-        tokio::task::spawn_blocking(move || crate::runtime::worktree::changed_files(&dir))
+        tokio::task::spawn_blocking(move || crate::worktree::changed_files(&dir))
             .await
             .unwrap_or_default()
     }
@@ -432,94 +518,5 @@ impl Scheduler {
         }
         let list: Vec<String> = changed.iter().map(|f| format!("- {f}")).collect();
         format!("{result}\n\nChanged files:\n{}", list.join("\n"))
-    }
-
-    fn screen_tail(&self, agent: &str) -> String {
-        let text = self
-            .registry
-            .lock()
-            .iter()
-            .find(|a| a.spec.name == agent)
-            .map(|a| a.term.contents())
-            .unwrap_or_default();
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    async fn on_deadlines(&mut self) {
-        let now = Instant::now();
-        let due: Vec<(String, Held)> = self
-            .held
-            .iter()
-            .filter(
-                |(_, h)| matches!(h.phase, Phase::Delivering { deadline, .. } if deadline <= now),
-            )
-            .map(|(a, h)| (a.clone(), h.clone()))
-            .collect();
-        for (agent, held) in due {
-            let Phase::Delivering { retried, .. } = held.phase else {
-                continue;
-            };
-            if retried {
-                self.held.remove(&agent);
-                append(
-                    &self.store,
-                    EventRecord::new(
-                        "task.delivery",
-                        Some(&agent),
-                        Some(held.task),
-                        json!({"stalled": true}),
-                    ),
-                );
-                tracing::warn!(
-                    task = held.task,
-                    "delivery of task {} to {agent} stalled",
-                    held.task
-                );
-                self.apply(
-                    held.task,
-                    TaskEvent::Lost {
-                        why: format!("delivery to {agent} stalled"),
-                    },
-                )
-                .await;
-                continue;
-            }
-            tracing::warn!(
-                task = held.task,
-                "delivery of task {} to {agent} not confirmed; retrying",
-                held.task
-            );
-            let task = db(&self.store, move |c| tasks::get(c, held.task), false)
-                .await
-                .ok()
-                .flatten();
-            if let Some(view) = self.registry.lock().iter().find(|a| a.spec.name == agent) {
-                // Clear whatever half-typed input is there (Ctrl-U), then again.
-                view.term.write(b"\x15");
-            }
-            if let Some(t) = task {
-                self.deliver(&agent, &t);
-            }
-            self.held.insert(
-                agent,
-                Held {
-                    phase: Phase::Delivering {
-                        deadline: Instant::now() + CONFIRM_WITHIN,
-                        retried: true,
-                    },
-                    ..held
-                },
-            );
-        }
-    }
-
-    async fn renew(&mut self) {
-        self.next_renew = Instant::now() + RENEW_EVERY;
-        let lease_until = now_ms() + LEASE.as_millis() as u64;
-        for held in self.held.values().cloned().collect::<Vec<_>>() {
-            self.apply(held.task, TaskEvent::Renew { lease_until })
-                .await;
-        }
     }
 }

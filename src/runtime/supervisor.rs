@@ -1,60 +1,65 @@
-//! The supervisor actor: owns the set of agent actors, adds and removes
-//! them, routes commands, and shuts everything down (no orphan processes).
+//! The supervisor actor: owns the set of agent actors, adds agents (from
+//! nox.toml at start, or new ones written to nox.toml under the config
+//! lock), removes them, and shuts everything down (no orphan processes).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::agent::{AgentActor, AgentCmd, Shared};
-use super::handle::{Command, Event, Registry, RuntimeHandle, RuntimeOptions};
-use super::stubs::StubPool;
-use crate::domain::AgentSpec;
+use super::error::{Result, RuntimeError, no_agent};
+use super::handle::{AgentInfo, Registry, RuntimeHandle, RuntimeOptions};
+use crate::config::edit::{EditError, NewAgent, add_agent, remove_agent};
+use crate::connector::stubs::StubPool;
+use crate::domain::{AgentSpec, EventBody};
+
+/// Requests to the supervisor.
+pub(crate) enum SupCmd {
+    Add(Box<NewAgent>, oneshot::Sender<Result<AgentInfo>>),
+    Remove(String, oneshot::Sender<Result<()>>),
+    Shutdown(oneshot::Sender<Result<()>>),
+}
 
 pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHandle {
-    let (cmd_tx, cmd_rx) = mpsc::channel(256);
-    let (events, _) = broadcast::channel(1024);
+    let (cmd_tx, cmd_rx) = mpsc::channel(64);
     let registry = Arc::new(Registry::default());
     *registry
         .size
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = opts.size;
-    let sched = opts.store.clone().map(|store| {
-        super::scheduler::spawn(
-            store,
-            Arc::clone(&registry),
-            events.clone(),
-            cmd_tx.clone(),
-            opts.workspace.clone(),
-        )
-    });
+    let (signals, signals_rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
         workspace: opts.workspace.clone(),
         backend: opts.backend,
-        events: events.clone(),
         registry: Arc::clone(&registry),
         wake: opts.wake,
         scrollback: opts.scrollback,
         stop_grace: opts.stop_grace,
         nox_exe: opts.nox_exe,
-        store: opts.store,
+        store: opts.store.clone(),
         stubs: StubPool::default(),
+        signals,
+        lease: opts.lease,
+        instance: opts.instance,
+    });
+    let sched = super::scheduler::spawn(super::scheduler::Init {
+        store: opts.store.clone(),
+        registry: Arc::clone(&registry),
+        signals: signals_rx,
+        workspace: opts.workspace.clone(),
+        lease: opts.lease,
     });
     let handle = RuntimeHandle {
         cmd: cmd_tx,
-        events,
+        events: opts.events,
         registry,
         sched,
+        store: opts.store,
         workspace: opts.workspace,
     };
-    let mut sup = Supervisor {
-        shared,
-        actors: HashMap::new(),
-    };
+    let mut sup = Supervisor { shared };
     for spec in agents {
-        if let Err(e) = sup.add(spec) {
-            tracing::error!("{e}");
-        }
+        sup.start_actor(spec);
     }
     tokio::spawn(sup.run(cmd_rx));
     handle
@@ -62,62 +67,113 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
 
 struct Supervisor {
     shared: Arc<Shared>,
-    actors: HashMap<String, mpsc::UnboundedSender<AgentCmd>>,
+}
+
+fn edit_error(e: EditError) -> RuntimeError {
+    match e {
+        EditError::NoSuchAgent(n) => no_agent(&n),
+        EditError::Config(c) if c.message.contains("duplicate agent name") => {
+            RuntimeError::Conflict(c.to_string())
+        }
+        other => RuntimeError::Refused(other.to_string()),
+    }
 }
 
 impl Supervisor {
-    fn add(&mut self, spec: AgentSpec) -> Result<(), String> {
-        if self.actors.contains_key(&spec.name) {
-            return Err(format!("an agent named {:?} already exists", spec.name));
-        }
+    fn start_actor(&mut self, spec: AgentSpec) {
         let name = spec.name.clone();
-        let tx = AgentActor::spawn(Arc::clone(&self.shared), spec);
-        self.actors.insert(name, tx);
+        if self.shared.registry.tx(&name).is_some() {
+            tracing::error!("an agent named {name:?} already exists");
+            return;
+        }
+        AgentActor::spawn(Arc::clone(&self.shared), spec);
+    }
+
+    async fn add(&mut self, new: NewAgent) -> Result<AgentInfo> {
+        if self.shared.registry.tx(&new.name).is_some() {
+            return Err(RuntimeError::Conflict(format!(
+                "an agent named {:?} already exists",
+                new.name
+            )));
+        }
+        let ws = self.shared.workspace.clone();
+        let name = new.name.clone();
+        let cfg = tokio::task::spawn_blocking(move || add_agent(&ws.config_path(), &ws.root, &new))
+            .await
+            .map_err(|e| RuntimeError::Gone(e.to_string()))?
+            .map_err(edit_error)?;
+        let spec = cfg
+            .agents
+            .into_iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| {
+                RuntimeError::Refused("the new agent is missing from nox.toml".into())
+            })?;
+        self.shared.store.emit_later(EventBody::AgentAdded {
+            agent: name.clone(),
+            agent_kind: spec.kind,
+        });
+        tracing::info!("added agent {name}");
+        self.start_actor(spec);
+        self.shared
+            .registry
+            .lock()
+            .iter()
+            .find(|e| e.info.spec.name == name)
+            .map(|e| e.info.clone())
+            .ok_or_else(|| no_agent(&name))
+    }
+
+    async fn remove(&mut self, name: String) -> Result<()> {
+        let tx = self
+            .shared
+            .registry
+            .tx(&name)
+            .ok_or_else(|| no_agent(&name))?;
+        let (done_tx, done_rx) = oneshot::channel();
+        let _ = tx.send(AgentCmd::Shutdown(done_tx));
+        let _ = done_rx.await;
+        self.shared
+            .registry
+            .lock()
+            .retain(|e| e.info.spec.name != name);
+        self.shared.wake.notify_one();
+        let ws = self.shared.workspace.clone();
+        let n2 = name.clone();
+        let edited =
+            tokio::task::spawn_blocking(move || remove_agent(&ws.config_path(), &ws.root, &n2))
+                .await
+                .map_err(|e| RuntimeError::Gone(e.to_string()))?;
+        match edited {
+            Ok(_) | Err(EditError::NoSuchAgent(_)) => {}
+            Err(e) => return Err(edit_error(e)),
+        }
+        self.shared.store.emit_later(EventBody::AgentRemoved {
+            agent: name.clone(),
+        });
+        tracing::info!("removed agent {name}");
         Ok(())
     }
 
-    fn tell(&self, name: &str, cmd: AgentCmd) {
-        if let Some(tx) = self.actors.get(name) {
-            let _ = tx.send(cmd);
-        } else {
-            tracing::warn!("no agent named {name:?}");
-        }
-    }
-
-    async fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<SupCmd>) {
         while let Some(cmd) = rx.recv().await {
             match cmd {
-                Command::Add(spec, reply) => {
-                    let _ = reply.send(self.add(*spec));
+                SupCmd::Add(new, reply) => {
+                    let _ = reply.send(self.add(*new).await);
                 }
-                Command::Remove(name, reply) => {
-                    let Some(tx) = self.actors.remove(&name) else {
-                        let _ = reply.send(Err(format!("no agent named {name:?}")));
-                        continue;
-                    };
-                    let (done_tx, done_rx) = oneshot::channel();
-                    let _ = tx.send(AgentCmd::Shutdown(done_tx));
-                    let _ = done_rx.await;
-                    self.shared.registry.lock().retain(|a| a.spec.name != name);
-                    let _ = self.shared.events.send(Event::AgentRemoved(name.clone()));
-                    self.shared.wake.notify_one();
-                    let _ = reply.send(Ok(()));
+                SupCmd::Remove(name, reply) => {
+                    let _ = reply.send(self.remove(name).await);
                 }
-                Command::Start(n) => self.tell(&n, AgentCmd::Start),
-                Command::Stop(n) => self.tell(&n, AgentCmd::Stop),
-                Command::Restart(n) => self.tell(&n, AgentCmd::Restart),
-                Command::Delivered(n) => self.tell(&n, AgentCmd::Delivered),
-                Command::Hook(n, ev, reply) => match self.actors.get(&n) {
-                    Some(tx) => {
-                        let _ = tx.send(AgentCmd::Hook(ev, reply));
-                    }
-                    None => {
-                        let _ = reply.send(Err(format!("no agent named {n:?}")));
-                    }
-                },
-                Command::Shutdown(reply) => {
+                SupCmd::Shutdown(reply) => {
+                    let txs: Vec<_> = self
+                        .shared
+                        .registry
+                        .lock()
+                        .iter()
+                        .map(|e| e.tx.clone())
+                        .collect();
                     let mut waits = Vec::new();
-                    for tx in self.actors.values() {
+                    for tx in txs {
                         let (done_tx, done_rx) = oneshot::channel();
                         if tx.send(AgentCmd::Shutdown(done_tx)).is_ok() {
                             waits.push(done_rx);
@@ -126,7 +182,7 @@ impl Supervisor {
                     for w in waits {
                         let _ = w.await;
                     }
-                    let _ = reply.send(());
+                    let _ = reply.send(Ok(()));
                     return;
                 }
             }

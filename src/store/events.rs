@@ -1,93 +1,83 @@
-//! The append-only event log: every status change, restart, task transition
-//! and delivery becomes a row (`kind`, optional agent and task, JSON data).
+//! The append-only event log: one row per [`Event`] of the domain's typed
+//! vocabulary. Columns: `id` (the event's id), `ts_ms`, `kind` (the serde
+//! tag, e.g. `task.updated`), `agent` and `task` (for filtering), `data`
+//! (the variant's fields as JSON).
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Result, Store, now_ms};
+use super::Result;
+use crate::domain::{Event, EventBody, TaskId};
 
-/// One event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventRecord {
-    /// Row id (0 before it is stored).
-    pub id: i64,
-    /// ms since the Unix epoch.
-    pub ts_ms: u64,
-    /// `agent.status`, `agent.restart`, `task.updated`, `task.delivery`, …
-    pub kind: String,
-    /// The agent concerned.
-    pub agent: Option<String>,
-    /// The task concerned.
-    pub task: Option<u64>,
-    /// Details.
-    pub data: Value,
-}
-
-impl EventRecord {
-    /// An event of `kind` now.
-    pub fn new(kind: &str, agent: Option<&str>, task: Option<u64>, data: Value) -> Self {
-        Self {
-            id: 0,
-            ts_ms: now_ms(),
-            kind: kind.into(),
-            agent: agent.map(str::to_string),
-            task,
-            data,
-        }
-    }
-}
-
-/// Inserts `ev` on `conn` (inside a write); returns its id.
-pub fn insert(conn: &Connection, ev: &EventRecord) -> Result<i64> {
+/// Inserts `body` at `ts_ms`; returns the new row id (the event's id).
+/// Called by [`super::Tx::emit`], which publishes after the commit.
+pub fn insert(conn: &Connection, ts_ms: u64, body: &EventBody) -> Result<u64> {
+    let v = serde_json::to_value(body).unwrap_or(Value::Null);
+    let data = v.get("data").cloned().unwrap_or(Value::Null);
     conn.prepare_cached(
         "INSERT INTO events(ts_ms, kind, agent, task, data) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
-        ev.ts_ms,
-        ev.kind,
-        ev.agent,
-        ev.task,
-        ev.data.to_string()
+        ts_ms,
+        body.kind(),
+        body.agent(),
+        body.task(),
+        data.to_string()
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or_default())
 }
 
-/// Queues `ev` for the next batch (never blocks).
-pub fn append(store: &Store, ev: EventRecord) {
-    store.write_later(move |c| insert(c, &ev).map(|_| ()));
+/// Which events [`list`] returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter<'a> {
+    /// Only events after this id.
+    pub since: u64,
+    /// At most this many (0: no limit).
+    pub limit: usize,
+    /// Only events of this task.
+    pub task: Option<TaskId>,
+    /// Only events of this agent.
+    pub agent: Option<&'a str>,
 }
 
-/// Events after id `since`, oldest first, at most `limit`; optionally of one task.
-pub fn list(
-    conn: &Connection,
-    since: i64,
-    limit: usize,
-    task: Option<u64>,
-) -> Result<Vec<EventRecord>> {
+/// Events matching `f`, oldest first. A row this version cannot read (a
+/// kind from a newer nox) is skipped with a warning, never an error.
+pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, ts_ms, kind, agent, task, data FROM events
-         WHERE id > ?1 AND (?2 IS NULL OR task = ?2) ORDER BY id LIMIT ?3",
+        "SELECT id, ts_ms, kind, data FROM events
+         WHERE id > ?1 AND (?2 IS NULL OR task = ?2) AND (?3 IS NULL OR agent = ?3)
+         ORDER BY id LIMIT ?4",
     )?;
-    let rows = stmt.query_map(params![since, task, limit as i64], |r| {
-        let data: String = r.get(5)?;
-        Ok(EventRecord {
-            id: r.get(0)?,
-            ts_ms: r.get(1)?,
-            kind: r.get(2)?,
-            agent: r.get(3)?,
-            task: r.get(4)?,
-            data: serde_json::from_str(&data).unwrap_or(Value::Null),
-        })
+    let limit = if f.limit == 0 {
+        i64::MAX
+    } else {
+        i64::try_from(f.limit).unwrap_or(i64::MAX)
+    };
+    let rows = stmt.query_map(params![f.since, f.task, f.agent, limit], |r| {
+        Ok((
+            r.get::<_, u64>(0)?,
+            r.get::<_, u64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, ts_ms, kind, data) = row?;
+        let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+        match serde_json::from_value::<EventBody>(serde_json::json!({"kind": kind, "data": data})) {
+            Ok(body) => out.push(Event { id, ts_ms, body }),
+            Err(e) => tracing::warn!("event {id} ({kind}) cannot be read: {e}"),
+        }
+    }
+    Ok(out)
 }
 
 /// The newest event id (0 when empty).
-pub fn last_id(conn: &Connection) -> Result<i64> {
+pub fn last_id(conn: &Connection) -> Result<u64> {
     Ok(conn
         .query_row("SELECT max(id) FROM events", [], |r| {
-            r.get::<_, Option<i64>>(0)
+            r.get::<_, Option<u64>>(0)
         })
         .optional()?
         .flatten()
@@ -96,37 +86,113 @@ pub fn last_id(conn: &Connection) -> Result<i64> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+    use crate::domain::{AgentStatus, Delivery};
+    use crate::store::Store;
+
+    fn status(agent: &str, to: AgentStatus) -> EventBody {
+        EventBody::AgentStatus {
+            agent: agent.into(),
+            from: AgentStatus::Starting,
+            to,
+            detail: String::new(),
+        }
+    }
 
     #[test]
-    fn appended_events_are_listed_in_order() {
+    fn events_are_persisted_then_published_in_id_order() {
         let tmp = tempfile::tempdir().expect("tmp");
-        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = Arc::clone(&seen);
+        let store = Store::open_publishing(
+            &tmp.path().join("nox.db"),
+            Box::new(move |e| s2.lock().expect("seen").push(e.clone())),
+        )
+        .expect("open");
         for i in 0..5u64 {
-            append(
-                &store,
-                EventRecord::new(
-                    "task.updated",
-                    Some("a"),
-                    Some(i % 2),
-                    serde_json::json!({"i": i}),
-                ),
-            );
+            store.emit_later(EventBody::TaskDelivery {
+                task: i % 2,
+                agent: if i < 3 { "a" } else { "b" }.into(),
+                attempt: 1,
+                outcome: Delivery::Sent { bytes: 3 },
+            });
         }
+        // A write that fails takes its events down with it: never published.
+        let bad = store.write(|tx| {
+            tx.emit(status("ghost", AgentStatus::Busy))?;
+            tx.execute("INSERT INTO nope VALUES (1)", [])?;
+            Ok(())
+        });
+        assert!(bad.is_err());
+        store.emit_later(status("a", AgentStatus::Idle));
         store.flush().expect("flush");
-        let all = store.read(|c| list(c, 0, 100, None)).expect("list");
-        assert_eq!(all.len(), 5);
-        assert_eq!(all[4].data["i"], 4);
-        let odd = store.read(|c| list(c, 0, 100, Some(1))).expect("list");
-        assert_eq!(
-            odd.iter().map(|e| e.data["i"].as_u64()).collect::<Vec<_>>(),
-            [Some(1), Some(3)]
-        );
+        let all = store.read(|c| list(c, &Filter::default())).expect("list");
+        assert_eq!(all.len(), 6);
+        assert_eq!(*seen.lock().expect("seen"), all, "published = persisted");
+        assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(!all.iter().any(|e| e.body.agent() == Some("ghost")));
+        let odd = store
+            .read(|c| {
+                list(
+                    c,
+                    &Filter {
+                        task: Some(1),
+                        ..Filter::default()
+                    },
+                )
+            })
+            .expect("task 1");
+        assert_eq!(odd.len(), 2);
+        let b = store
+            .read(|c| {
+                list(
+                    c,
+                    &Filter {
+                        agent: Some("b"),
+                        ..Filter::default()
+                    },
+                )
+            })
+            .expect("agent b");
+        assert_eq!(b.len(), 2);
         let third = all[2].id;
         let after = store
-            .read(move |c| list(c, third, 100, None))
+            .read(move |c| {
+                list(
+                    c,
+                    &Filter {
+                        since: third,
+                        limit: 2,
+                        ..Filter::default()
+                    },
+                )
+            })
             .expect("after");
-        assert_eq!(after.len(), 2);
-        assert_eq!(store.read(last_id).expect("last"), all[4].id);
+        assert_eq!(
+            after.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [all[3].id, all[4].id]
+        );
+        assert_eq!(store.read(last_id).expect("last"), all[5].id);
+    }
+
+    #[test]
+    fn unreadable_rows_are_skipped() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO events(ts_ms, kind, data) VALUES (1, 'from.the.future', '{}')",
+                    [],
+                )?;
+                tx.emit(status("a", AgentStatus::Idle))?;
+                Ok(())
+            })
+            .expect("write");
+        let all = store.read(|c| list(c, &Filter::default())).expect("list");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].body.kind(), "agent.status");
     }
 }

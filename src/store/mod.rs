@@ -4,7 +4,9 @@
 //! (events) wait up to 5 ms for company, a write whose caller waits commits
 //! with whatever is queued at once. A write's acknowledgement is sent only
 //! after its batch is committed, so nothing acknowledged is lost if nox is
-//! killed.
+//! killed. Events a write emits ([`Tx::emit`]) get their row id as their id
+//! and are handed to the publisher only after the commit, in id order:
+//! persisted first, then published.
 
 pub mod agents;
 pub mod events;
@@ -18,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use crate::domain::{Event, EventBody};
+
 /// Largest batch of writes in one transaction.
 pub const BATCH_MAX: usize = 1000;
 /// Longest a write waits for its batch to fill.
@@ -29,9 +33,16 @@ pub enum StoreError {
     /// SQLite refused (locked, full disk, corrupt, constraint).
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// A refused change (e.g. a dependency cycle), in words.
+    /// A refused change (e.g. a dependency cycle, a missing dependency), in words.
     #[error("{0}")]
     Refused(String),
+    /// What it names does not exist (a task id).
+    #[error("{0}")]
+    NotFound(String),
+    /// Not possible in the current state (a transition the task's status
+    /// does not have).
+    #[error("{0}")]
+    Conflict(String),
     /// The store thread is gone.
     #[error("the store is closed")]
     Closed,
@@ -40,8 +51,37 @@ pub enum StoreError {
 /// Result of store operations.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// A write runs on a savepoint of the batch's transaction (a `Connection` view).
-type WriteFn = Box<dyn FnOnce(&Connection) -> Result<()> + Send>;
+/// What a write runs on: a savepoint of the batch's transaction, and the
+/// events the write emits (published only once the batch is committed).
+pub struct Tx<'a> {
+    conn: &'a Connection,
+    events: Vec<Event>,
+}
+
+impl Tx<'_> {
+    /// Appends an event to the log in this write; returns its id. It is
+    /// published after the commit, and dropped with the write if it fails.
+    pub fn emit(&mut self, body: EventBody) -> Result<u64> {
+        let ts_ms = now_ms();
+        let id = events::insert(self.conn, ts_ms, &body)?;
+        self.events.push(Event { id, ts_ms, body });
+        Ok(id)
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+/// Receives every committed event, in id order, on the store thread (it
+/// must not block: e.g. a `broadcast::Sender::send`).
+pub type Publisher = Box<dyn Fn(&Event) + Send>;
+
+/// A write runs on a savepoint of the batch's transaction.
+type WriteFn = Box<dyn FnOnce(&mut Tx<'_>) -> Result<()> + Send>;
 type ReadFn = Box<dyn FnOnce(&Connection) + Send>;
 
 enum Op {
@@ -60,6 +100,24 @@ impl Store {
     /// Opens (creating) the database at `path`, migrates it and starts the
     /// owner thread. Errors when the file cannot be opened or migrated.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_publishing(path, Box::new(|_| {}))
+    }
+
+    /// [`Store::open`], handing every committed event to `publish`. A new
+    /// database file is created with mode 0600 (it holds prompts and results).
+    pub fn open_publishing(path: &Path, publish: Publisher) -> Result<Self> {
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| {
+                    StoreError::Refused(format!("cannot create {}: {e}", path.display()))
+                })?;
+        }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -69,7 +127,7 @@ impl Store {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("nox-store".into())
-            .spawn(move || run(conn, &rx))
+            .spawn(move || run(conn, &rx, &publish))
             .map_err(|e| StoreError::Refused(format!("cannot start the store thread: {e}")))?;
         Ok(Self {
             tx,
@@ -83,18 +141,24 @@ impl Store {
     }
 
     /// Queues a write without waiting (it joins the next batch).
-    pub fn write_later(&self, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) {
+    pub fn write_later(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<()> + Send + 'static) {
         let _ = self.tx.send(Op::Write(Box::new(f), None));
+    }
+
+    /// Queues one event for the log without waiting; it is published once
+    /// committed (within [`BATCH_WINDOW`]).
+    pub fn emit_later(&self, body: EventBody) {
+        self.write_later(move |tx| tx.emit(body).map(|_| ()));
     }
 
     /// Runs a write in the next batch and waits until it is committed.
     pub fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (out_tx, out_rx) = mpsc::channel();
         let (ack_tx, ack_rx) = mpsc::channel();
-        let op = move |tx: &Connection| -> Result<()> {
+        let op = move |tx: &mut Tx<'_>| -> Result<()> {
             let v = f(tx)?;
             let _ = out_tx.send(v);
             Ok(())
@@ -131,7 +195,7 @@ impl Store {
     }
 }
 
-fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>) {
+fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>, publish: &Publisher) {
     let mut batch: Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)> = Vec::with_capacity(BATCH_MAX);
     while let Ok(op) = rx.recv() {
         let mut reads = Vec::new();
@@ -157,7 +221,9 @@ fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>) {
             }
         }
         if !batch.is_empty() {
-            commit(&mut conn, &mut batch);
+            for ev in commit(&mut conn, &mut batch) {
+                publish(&ev);
+            }
         }
         for f in reads {
             f(&conn);
@@ -165,17 +231,28 @@ fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>) {
     }
 }
 
-/// Commits `batch` in one transaction. A failing write is rolled back on
-/// its own (savepoint) and reported to its caller; the others commit.
-fn commit(conn: &mut Connection, batch: &mut Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)>) {
+/// Commits `batch` in one transaction; returns the events it emitted, in
+/// id order. A failing write is rolled back on its own (savepoint), with
+/// its events, and reported to its caller; the others commit.
+fn commit(
+    conn: &mut Connection,
+    batch: &mut Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)>,
+) -> Vec<Event> {
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut emitted = Vec::new();
     let result = (|| -> Result<()> {
         let mut tx = conn.transaction()?;
         for (f, ack) in batch.drain(..) {
             let sp = tx.savepoint()?;
-            let r = f(&sp);
+            let mut w = Tx {
+                conn: &sp,
+                events: Vec::new(),
+            };
+            let r = f(&mut w);
+            let events = w.events;
             if r.is_ok() {
                 sp.commit()?;
+                emitted.extend(events);
             }
             outcomes.push((r, ack));
         }
@@ -190,6 +267,7 @@ fn commit(conn: &mut Connection, batch: &mut Vec<(WriteFn, Option<mpsc::Sender<R
                     let _ = ack.send(r);
                 }
             }
+            emitted
         }
         Err(e) => {
             tracing::error!("store: commit failed: {e}");
@@ -198,6 +276,7 @@ fn commit(conn: &mut Connection, batch: &mut Vec<(WriteFn, Option<mpsc::Sender<R
                     let _ = ack.send(Err(StoreError::Refused(format!("commit failed: {e}"))));
                 }
             }
+            Vec::new()
         }
     }
 }
@@ -244,7 +323,7 @@ mod tests {
         let path = tmp.path().join("nox.db");
         let store = Store::open(&path).expect("open");
         let insert = |kind: &'static str| {
-            move |c: &Connection| -> Result<()> {
+            move |c: &mut Tx<'_>| -> Result<()> {
                 c.execute("INSERT INTO events(ts_ms, kind) VALUES (1, ?1)", [kind])?;
                 Ok(())
             }

@@ -2,7 +2,7 @@
 //! [`Effect`]s out. The loop ([`super::run`]) carries effects out; render
 //! functions only read this state.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use tracing::Level;
@@ -10,23 +10,22 @@ use tracing::Level;
 use super::action::Action;
 use super::dialog::NewAgentDialog;
 use super::layout::{Layout, Pane};
-use super::scroll::ScrollState;
+use super::scroll::{FindRequest, ScrollState};
 use super::task_dialog::NewTaskDialog;
 use crate::config::edit::NewAgent;
 use crate::config::keymap::{KeyChord, Keymap};
-use crate::domain::AgentStatus;
-use crate::domain::{Task, TaskId};
-use crate::runtime::AgentView;
-use crate::runtime::pty::Term;
+use crate::domain::{AgentStatus, Event, NewTask, Task, TaskId, TaskSummary};
+use crate::runtime::AgentInfo;
 use crate::runtime::pty::keys::{FOCUS_IN, FOCUS_OUT, encode_key, encode_mouse, encode_paste};
-use crate::store::events::EventRecord;
-use crate::store::tasks::NewTask;
+use crate::runtime::screen::{Modes, ScreenSnapshot};
 
 /// Something the loop must do for the state.
 #[derive(Debug)]
 pub enum Effect {
-    /// Write bytes to an agent's PTY.
-    Write(Arc<Term>, Vec<u8>),
+    /// Input for an agent's PTY (what the user typed, encoded).
+    Input(String, Vec<u8>),
+    /// Search an agent's scrollback; the answer goes to [`App::on_found`].
+    Find(String, FindRequest),
     /// Start an agent.
     Start(String),
     /// Stop an agent.
@@ -71,7 +70,7 @@ pub struct TaskDetail {
     /// The task.
     pub task: Task,
     /// Its events, oldest first.
-    pub events: Vec<EventRecord>,
+    pub events: Vec<Event>,
     /// Scroll offset.
     pub scroll: u16,
 }
@@ -88,7 +87,12 @@ pub enum Confirm {
 /// The dashboard's state.
 pub struct App {
     /// Agents in definition order.
-    pub agents: Vec<AgentView>,
+    pub agents: Vec<AgentInfo>,
+    /// The selected agent's screen as last copied (the loop refreshes it
+    /// before drawing, at the viewer's scrollback offset).
+    pub screen: Option<ScreenSnapshot>,
+    /// Input modes of each agent's terminal (refreshed before input).
+    pub modes: HashMap<String, Modes>,
     /// Index of the selected agent.
     pub selected: usize,
     /// The focused pane.
@@ -118,16 +122,18 @@ pub struct App {
     /// The outer terminal has focus.
     pub outer_focused: bool,
     /// Tasks, in board order.
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<TaskSummary>,
     /// Index of the selected task.
     pub task_sel: usize,
 }
 
 impl App {
     /// A fresh dashboard: focus on the Terminal of the first agent.
-    pub fn new(workspace: String, keymap: Keymap, agents: Vec<AgentView>) -> Self {
+    pub fn new(workspace: String, keymap: Keymap, agents: Vec<AgentInfo>) -> Self {
         Self {
             agents,
+            screen: None,
+            modes: HashMap::new(),
             selected: 0,
             focus: Pane::Terminal,
             zoom: false,
@@ -148,12 +154,41 @@ impl App {
     }
 
     /// The selected agent.
-    pub fn current(&self) -> Option<&AgentView> {
+    pub fn current(&self) -> Option<&AgentInfo> {
         self.agents.get(self.selected)
     }
 
+    /// The input modes of the selected agent's terminal.
+    pub fn current_modes(&self) -> Modes {
+        self.current()
+            .and_then(|a| self.modes.get(&a.spec.name))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Replaces the agent list (the runtime's), keeping the selection on
+    /// the same agent where it still exists.
+    pub fn set_agents(&mut self, agents: Vec<AgentInfo>) {
+        let selected = self.current().map(|a| a.spec.name.clone());
+        self.agents = agents;
+        let find =
+            |name: &str, agents: &[AgentInfo]| agents.iter().position(|a| a.spec.name == name);
+        if let Some(i) = self
+            .pending_select
+            .as_deref()
+            .and_then(|p| find(p, &self.agents))
+        {
+            self.pending_select = None;
+            self.selected = i;
+            self.focus = Pane::Terminal;
+        } else if let Some(i) = selected.as_deref().and_then(|n| find(n, &self.agents)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(self.agents.len().saturating_sub(1));
+    }
+
     /// Applies a runtime snapshot of one agent.
-    pub fn on_agent(&mut self, view: AgentView) {
+    pub fn on_agent(&mut self, view: AgentInfo) {
         if let Some(slot) = self
             .agents
             .iter_mut()
@@ -183,9 +218,9 @@ impl App {
 
     fn focus_bytes(&self, bytes: &'static [u8], fx: &mut Vec<Effect>) {
         if let Some(a) = self.current()
-            && a.term.with_parser(|p| p.callbacks().focus_events)
+            && self.current_modes().focus_events
         {
-            fx.push(Effect::Write(Arc::clone(&a.term), bytes.to_vec()));
+            fx.push(Effect::Input(a.spec.name.clone(), bytes.to_vec()));
         }
     }
 
@@ -221,12 +256,7 @@ impl App {
     }
 
     fn leave_scroll(&mut self) {
-        if self.scroll.take().is_some()
-            && let Some(a) = self.current()
-        {
-            a.term.with_parser(|p| p.screen_mut().set_scrollback(0));
-            a.term.mark_dirty();
-        }
+        self.scroll = None;
     }
 
     /// Handles a key press.
@@ -247,7 +277,7 @@ impl App {
                 if action == Action::SendPrefix {
                     if let Some(a) = self.current() {
                         let bytes = encode_key(&key, false);
-                        fx.push(Effect::Write(Arc::clone(&a.term), bytes));
+                        fx.push(Effect::Input(a.spec.name.clone(), bytes));
                     }
                 } else {
                     self.apply(action, &mut fx);
@@ -266,10 +296,10 @@ impl App {
         match self.focus {
             Pane::Terminal => {
                 if let Some(a) = self.current() {
-                    let app_cursor = a.term.with_parser(|p| p.screen().application_cursor());
+                    let app_cursor = self.current_modes().application_cursor;
                     let bytes = encode_key(&key, app_cursor);
                     if !bytes.is_empty() {
-                        fx.push(Effect::Write(Arc::clone(&a.term), bytes));
+                        fx.push(Effect::Input(a.spec.name.clone(), bytes));
                     }
                 }
             }
@@ -311,15 +341,12 @@ impl App {
                 self.zoom = !self.zoom;
                 fx.push(Effect::Relayout);
             }
-            Action::Scrollback => {
-                if let Some(a) = self.current() {
-                    let alt = a.term.with_parser(|p| p.screen().alternate_screen());
-                    if alt {
-                        self.toast = Some("no scrollback on the alternate screen: the app keeps its own history (use the mouse wheel)".into());
-                    } else {
-                        self.set_focus(Pane::Terminal, fx);
-                        self.scroll = Some(ScrollState::default());
-                    }
+            Action::Scrollback if self.current().is_some() => {
+                if self.current_modes().alternate_screen {
+                    self.toast = Some("no scrollback on the alternate screen: the app keeps its own history (use the mouse wheel)".into());
+                } else {
+                    self.set_focus(Pane::Terminal, fx);
+                    self.scroll = Some(ScrollState::default());
                 }
             }
             Action::NewAgent => self.overlay = Overlay::NewAgent(Box::default()),
@@ -386,19 +413,19 @@ impl App {
                     Level::TRACE => Level::ERROR,
                 };
             }
-            a if self.scroll.is_some() => self.scroll_action(a),
+            a if self.scroll.is_some() => self.scroll_action(a, fx),
             _ => {}
         }
     }
 
     fn scroll_key(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
-        let Some(term) = self.current().map(|a| Arc::clone(&a.term)) else {
+        let Some(name) = self.current().map(|a| a.spec.name.clone()) else {
             return;
         };
         if let Some(s) = self.scroll.as_mut()
             && s.editing
         {
-            s.edit(&key, &term);
+            fx.extend(s.edit(&key).map(|r| Effect::Find(name, r)));
             return;
         }
         let chord = KeyChord::from_event(&key);
@@ -411,14 +438,25 @@ impl App {
         }
     }
 
-    fn scroll_action(&mut self, action: Action) {
-        let Some(term) = self.current().map(|a| Arc::clone(&a.term)) else {
+    fn scroll_action(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        let Some(name) = self.current().map(|a| a.spec.name.clone()) else {
             return;
         };
+        let (rows, max) = self
+            .screen
+            .as_ref()
+            .map_or((0, 0), |s| (usize::from(s.rows), s.scrollback));
         let Some(s) = self.scroll.as_mut() else {
             return;
         };
-        s.act(action, &term);
+        fx.extend(s.act(action, rows, max).map(|r| Effect::Find(name, r)));
+    }
+
+    /// The answer to an [`Effect::Find`].
+    pub fn on_found(&mut self, offset: Option<usize>) {
+        if let Some(s) = self.scroll.as_mut() {
+            s.found(offset);
+        }
     }
 
     /// Handles a paste from the outer terminal.
@@ -436,9 +474,9 @@ impl App {
             && self.scroll.is_none()
             && let Some(a) = self.current()
         {
-            let bracketed = a.term.with_parser(|p| p.screen().bracketed_paste());
-            fx.push(Effect::Write(
-                Arc::clone(&a.term),
+            let bracketed = self.current_modes().bracketed_paste;
+            fx.push(Effect::Input(
+                a.spec.name.clone(),
                 encode_paste(text, bracketed),
             ));
         }
@@ -462,33 +500,28 @@ impl App {
         if let Some(r) = inside(self.layout.terminal) {
             let (col, row) = (ev.column - r.x - 1, ev.row - r.y - 1);
             let Some(a) = self.current() else { return fx };
-            let term = Arc::clone(&a.term);
-            let (mode, enc) = term.with_parser(|p| {
-                (
-                    p.screen().mouse_protocol_mode(),
-                    p.screen().mouse_protocol_encoding(),
-                )
-            });
+            let name = a.spec.name.clone();
+            let modes = self.current_modes();
+            let (mode, enc) = (modes.mouse_mode, modes.mouse_encoding);
             if matches!(ev.kind, MouseEventKind::Down(_)) {
                 self.set_focus(Pane::Terminal, &mut fx);
             }
             if self.scroll.is_none() && mode != vt100::MouseProtocolMode::None {
-                fx.extend(encode_mouse(&ev, col, row, mode, enc).map(|b| Effect::Write(term, b)));
+                fx.extend(encode_mouse(&ev, col, row, mode, enc).map(|b| Effect::Input(name, b)));
                 return fx;
             }
             match ev.kind {
                 MouseEventKind::ScrollUp => {
-                    if self.scroll.is_none() && !term.with_parser(|p| p.screen().alternate_screen())
-                    {
+                    if self.scroll.is_none() && !modes.alternate_screen {
                         self.scroll = Some(ScrollState::default());
                     }
-                    self.scroll_action(Action::ScrollUp);
-                    self.scroll_action(Action::ScrollUp);
-                    self.scroll_action(Action::ScrollUp);
+                    for _ in 0..3 {
+                        self.scroll_action(Action::ScrollUp, &mut fx);
+                    }
                 }
                 MouseEventKind::ScrollDown if self.scroll.is_some() => {
                     for _ in 0..3 {
-                        self.scroll_action(Action::ScrollDown);
+                        self.scroll_action(Action::ScrollDown, &mut fx);
                     }
                     if self
                         .scroll

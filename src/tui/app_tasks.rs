@@ -2,11 +2,11 @@
 //! results of task effects.
 
 use super::app::{App, Overlay};
-use crate::domain::{Task, TaskStatus};
+use crate::domain::{Task, TaskStatus, TaskSummary};
 
 impl App {
     /// Applies a task snapshot (added or changed).
-    pub fn on_task(&mut self, t: Task) {
+    pub fn on_task(&mut self, t: TaskSummary) {
         let selected = self.tasks.get(self.task_sel).map(|x| x.id);
         match self.tasks.iter_mut().find(|x| x.id == t.id) {
             Some(slot) => *slot = t,
@@ -20,7 +20,7 @@ impl App {
     }
 
     /// The selected task.
-    pub fn current_task(&self) -> Option<&Task> {
+    pub fn current_task(&self) -> Option<&TaskSummary> {
         self.tasks.get(self.task_sel)
     }
 
@@ -30,7 +30,7 @@ impl App {
             Ok(t) => {
                 self.overlay = Overlay::None;
                 self.toast = Some(format!("task {} added ({})", t.id, t.status));
-                self.on_task(t);
+                self.on_task(TaskSummary::from(&t));
             }
             Err(e) => {
                 if let Overlay::NewTask(d) = &mut self.overlay {

@@ -7,18 +7,19 @@ use ratatui::layout::Rect;
 
 use super::*;
 use crate::domain::{AgentKind, AgentSpec};
+use crate::runtime::pty::Term;
 
-fn view(name: &str, status: AgentStatus) -> AgentView {
-    AgentView {
-        spec: AgentSpec::new(name, AgentKind::Generic, "sh", "/"),
-        status,
-        detail: String::new(),
-        restarts: 0,
-        pid: None,
-        started_at: None,
-        status_since: None,
-        term: Arc::new(Term::new(20, 60, 100, Arc::new(tokio::sync::Notify::new()))),
-    }
+fn view(name: &str, status: AgentStatus) -> AgentInfo {
+    let mut a = AgentInfo::new(AgentSpec::new(name, AgentKind::Generic, "sh", "/"));
+    a.status = status;
+    a
+}
+
+/// A terminal that has printed `bytes` (what the runtime would hold).
+fn term(bytes: &[u8]) -> Term {
+    let t = Term::new(20, 60, 100, Arc::new(tokio::sync::Notify::new()));
+    t.ingest_for_test(bytes);
+    t
 }
 
 fn app(statuses: &[AgentStatus]) -> App {
@@ -44,7 +45,7 @@ const PREFIX: KeyEvent = KeyEvent::new(KeyCode::Char('b'), KeyModifiers::CONTROL
 fn written(fx: &[Effect]) -> Vec<u8> {
     fx.iter()
         .filter_map(|e| {
-            if let Effect::Write(_, b) = e {
+            if let Effect::Input(_, b) = e {
                 Some(b.clone())
             } else {
                 None
@@ -154,8 +155,8 @@ fn restart_start_zoom_help_and_picker() {
 #[test]
 fn terminal_modes_shape_what_is_sent() {
     let mut a = app(&[AgentStatus::Idle]);
-    let term = Arc::clone(&a.agents[0].term);
-    term.ingest_for_test(b"\x1b[?1h\x1b[?2004h\x1b[?1004h\x1b[?1000h\x1b[?1006h");
+    let t = term(b"\x1b[?1h\x1b[?2004h\x1b[?1004h\x1b[?1000h\x1b[?1006h");
+    a.modes.insert("a0".into(), t.modes());
     assert_eq!(written(&a.on_key(KeyEvent::from(KeyCode::Up))), b"\x1bOA");
     assert_eq!(written(&a.on_paste("hi\n")), b"\x1b[200~hi\r\x1b[201~");
     assert_eq!(written(&a.on_outer_focus(false)), b"\x1b[O");
@@ -181,7 +182,7 @@ fn terminal_modes_shape_what_is_sent() {
 fn wheel_without_mouse_mode_scrolls_nox_scrollback() {
     let mut a = app(&[AgentStatus::Idle]);
     let text: String = (0..100).map(|i| format!("l{i}\r\n")).collect();
-    a.agents[0].term.ingest_for_test(text.as_bytes());
+    a.screen = Some(term(text.as_bytes()).snapshot(0));
     let r = a.layout.terminal.expect("terminal");
     let up = MouseEvent {
         kind: MouseEventKind::ScrollUp,
@@ -202,10 +203,10 @@ fn wheel_without_mouse_mode_scrolls_nox_scrollback() {
     );
 }
 
-fn task(id: u64, status: crate::domain::TaskStatus) -> Task {
+fn task(id: u64, status: crate::domain::TaskStatus) -> TaskSummary {
     let mut t = Task::new(id, &format!("task {id}"), "body", vec![], true);
     t.status = status;
-    t
+    TaskSummary::from(&t)
 }
 
 #[test]

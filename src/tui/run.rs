@@ -1,224 +1,68 @@
-//! `nox` with no subcommand: find or create the workspace, load config,
-//! theme and keymap, start the runtime and run the event loop. The loop
-//! draws only when something visible changed, at most ~60 frames a second
-//! during floods, at once after quiet; it has no timer while nothing moves
-//! (the spinner ticks only while an agent is busy).
+//! The dashboard's event loop, a face of the core: it holds a
+//! [`RuntimeHandle`] and nothing else of the runtime. It draws only when
+//! something visible changed, at most ~60 frames a second during floods,
+//! and at once for the user's own input and its echo; it has no timer while
+//! nothing moves (the spinner ticks only while an agent is busy). Every
+//! frame is laid out for the size of the buffer it draws into.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::Event as TermEvent;
 use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, sleep_until};
 
-use super::app::{App, Effect};
+use super::app::{App, Effect, Overlay, TaskDetail};
 use super::layout::Layout;
 use super::panes::{self, Ctx};
 use super::terminal::{self, Tui};
-use crate::cli::Cli;
-use crate::commands::{EXIT_USAGE, find_workspace, load};
-use crate::config::edit::add_agent;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
-use crate::config::workspace::default_agent_toml;
-use crate::config::{UiConfig, Workspace, user_config_dir};
-use crate::domain::AgentStatus;
-use crate::logging::{self, LogRing};
-use crate::runtime::pty::NativePty;
-use crate::runtime::{self, Event, RuntimeHandle, RuntimeOptions};
+use crate::domain::{AgentStatus, Event, EventBody, TaskSummary};
+use crate::logging::LogRing;
+use crate::runtime::RuntimeHandle;
 
 /// Minimum time between frames during output floods (~60 frames/s).
 pub const FRAME: Duration = Duration::from_millis(16);
 /// Spinner period while an agent is busy.
 pub const SPINNER: Duration = Duration::from_millis(120);
 
-fn user_ui() -> Result<UiConfig, u8> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct UserFile {
-        #[serde(default)]
-        ui: UiConfig,
-    }
-    let Some(path) = user_config_dir()
-        .map(|d| d.join("config.toml"))
-        .filter(|p| p.is_file())
-    else {
-        return Ok(UiConfig::default());
-    };
-    let src = std::fs::read_to_string(&path).map_err(|e| {
-        eprintln!("nox: {}: {e}", path.display());
-        EXIT_USAGE
-    })?;
-    toml::from_str::<UserFile>(&src).map(|u| u.ui).map_err(|e| {
-        eprintln!(
-            "nox: {}",
-            crate::config::ConfigError::at(&path, &src, e.span(), e.message().trim_end())
-        );
-        EXIT_USAGE
-    })
+/// What the dashboard shows besides the runtime's state.
+pub struct Ui {
+    /// Workspace name for the status line.
+    pub name: String,
+    /// Styles.
+    pub theme: Theme,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// nox's log lines (the Logs pane).
+    pub ring: Arc<LogRing>,
+    /// Woken when a screen, an agent or the log changed.
+    pub wake: Arc<Notify>,
 }
 
-/// Opens the dashboard; returns the exit code.
-pub fn dashboard(cli: &Cli) -> u8 {
-    let ws = match find_workspace(cli) {
-        Some(ws) if ws.config_path().is_file() => ws,
-        found => {
-            let ws = found.unwrap_or_else(|| {
-                Workspace::at(std::env::current_dir().unwrap_or_else(|_| ".".into()))
-            });
-            if let Err(e) = ws.init(&default_agent_toml()) {
-                eprintln!("nox: cannot create {}: {e}", ws.dir().display());
-                return EXIT_USAGE;
-            }
-            ws
-        }
-    };
-    let cfg = match load(&ws) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let user = match user_ui() {
-        Ok(u) => u,
-        Err(code) => return code,
-    };
-    let pick = |a: &Option<String>, b: &Option<String>, c: &Option<String>| {
-        a.clone()
-            .or_else(|| b.clone())
-            .or_else(|| c.clone())
-            .unwrap_or_else(|| "default".into())
-    };
-    let theme_name = pick(&cli.theme, &cfg.ui.theme, &user.theme);
-    let keymap_name = pick(&cli.keymap, &cfg.ui.keymap, &user.keymap);
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let user_dir = user_config_dir();
-    let theme = match Theme::load(&theme_name, user_dir.as_deref(), no_color) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("nox: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    let keymap = match Keymap::load(&keymap_name, user_dir.as_deref()) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("nox: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!("nox: the dashboard needs a terminal on stdin and stdout");
-        return EXIT_USAGE;
+/// Runs the dashboard on `tui` until the user quits or a signal ends it.
+pub async fn run(tui: &mut Tui, handle: &RuntimeHandle, ui: &Ui) -> std::io::Result<()> {
+    // Subscribe before reading the state, so no change falls between them.
+    let events = handle.subscribe();
+    let mut app = App::new(ui.name.clone(), ui.keymap.clone(), handle.agents());
+    for t in handle.tasks().await.unwrap_or_default() {
+        app.on_task(TaskSummary::from(&t));
     }
-    let wake = Arc::new(Notify::new());
-    let ring = LogRing::new(Arc::clone(&wake));
-    let _guard = logging::init(&ws.logs_dir(), Arc::clone(&ring), cli.verbose);
-    let helper = std::env::current_exe().ok();
-    let backend = match NativePty::new(helper) {
-        Ok(b) => Arc::new(b),
-        Err(e) => {
-            eprintln!("nox: cannot start the PTY spawner: {e}");
-            return 1;
-        }
-    };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("nox: {e}");
-            return 1;
-        }
-    };
-    let scrollback = cfg
-        .ui
-        .scrollback
-        .or(user.scrollback)
-        .unwrap_or(crate::config::parse::DEFAULT_SCROLLBACK);
-    tracing::info!("nox {} in {}", env!("CARGO_PKG_VERSION"), ws.root.display());
-    let code = rt.block_on(async move {
-        let store = match crate::store::Store::open(&ws.dir().join("nox.db")) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!(
-                    "nox: cannot open the store {}: {e}",
-                    ws.dir().join("nox.db").display()
-                );
-                return 3;
-            }
-        };
-        let sock_path = ws.dir().join("nox.sock");
-        let listener = match crate::server::bind(&sock_path) {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!(
-                    "nox: cannot open the control socket {}: {e}",
-                    sock_path.display()
-                );
-                return 3;
-            }
-        };
-        let mut tui = match terminal::enter() {
-            Ok(t) => t,
-            Err(e) => {
-                terminal::restore();
-                eprintln!("nox: cannot set up the terminal: {e}");
-                return 1;
-            }
-        };
-        let area = tui
-            .size()
-            .map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))
-            .unwrap_or_default();
-        let layout = Layout::compute(area, cfg.agents.len(), super::layout::Pane::Terminal, false);
-        let opts = RuntimeOptions {
-            workspace: ws.clone(),
-            scrollback,
-            backend,
-            wake: Arc::clone(&wake),
-            size: layout.terminal_size(),
-            stop_grace: Duration::from_secs(5),
-            nox_exe: std::env::current_exe().ok(),
-            store: Some(store.clone()),
-        };
-        let handle = runtime::start(opts, cfg.agents);
-        crate::server::spawn(listener, sock_path.clone(), handle.clone());
-        if let Err(e) = crate::runtime::taskfiles::spawn(handle.clone(), ws.dir().join("tasks")) {
-            tracing::error!("cannot watch {}: {e}", ws.dir().join("tasks").display());
-        }
-        // Subscribe before the snapshot, so no change falls between them.
-        let events = handle.subscribe();
-        let name = ws.root.file_name().map_or_else(
-            || ws.root.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let mut app = App::new(name, keymap, handle.agents());
-        for t in handle.tasks().await.unwrap_or_default() {
-            app.on_task(t);
-        }
-        app.layout = layout;
-        let result = event_loop(&mut tui, &mut app, &handle, events, (&theme, &ring, &wake)).await;
-        terminal::restore();
-        tracing::info!("shutting down: stopping agents");
-        let _ = tokio::time::timeout(Duration::from_secs(8), handle.shutdown()).await;
-        let _ = std::fs::remove_file(&sock_path);
-        if let Err(e) = store.flush() {
-            eprintln!("nox: the store could not save the last events: {e}");
-        }
-        match result {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("nox: {e}");
-                1
-            }
-        }
-    });
-    rt.shutdown_timeout(Duration::from_millis(200));
-    code
+    event_loop(tui, &mut app, handle, events, ui).await
+}
+
+/// The layout for the outer terminal's current size.
+pub fn initial_layout(agents: usize) -> Layout {
+    let (w, h) = crossterm::terminal::size().unwrap_or((80, 24));
+    Layout::compute(
+        ratatui::layout::Rect::new(0, 0, w, h),
+        agents,
+        super::layout::Pane::Terminal,
+        false,
+    )
 }
 
 fn relayout(tui: &Tui, app: &mut App, handle: &RuntimeHandle) {
@@ -231,19 +75,46 @@ fn relayout(tui: &Tui, app: &mut App, handle: &RuntimeHandle) {
     handle.resize_all(rows, cols);
 }
 
+/// Copies the selected agent's screen, at the viewer's scrollback offset.
+fn refresh_screen(app: &mut App, handle: &RuntimeHandle) {
+    let Some(name) = app.current().map(|a| a.spec.name.clone()) else {
+        app.screen = None;
+        return;
+    };
+    handle.take_dirty(&name);
+    let offset = app.scroll.as_ref().map_or(0, |s| s.offset);
+    app.screen = handle.screen(&name, offset);
+    if let Some(s) = &app.screen {
+        app.modes.insert(name, s.modes);
+    }
+}
+
+/// Brings every agent's input modes up to date before input is encoded.
+fn refresh_modes(app: &mut App, handle: &RuntimeHandle) {
+    for a in &app.agents {
+        if let Some(m) = handle.modes(&a.spec.name) {
+            app.modes.insert(a.spec.name.clone(), m);
+        }
+    }
+}
+
 async fn apply(effects: Vec<Effect>, tui: &Tui, app: &mut App, handle: &RuntimeHandle) {
     for e in effects {
         match e {
-            Effect::Write(term, bytes) => {
-                term.write(&bytes);
+            Effect::Input(name, bytes) => {
+                handle.input(&name, &bytes);
             }
-            Effect::Start(n) => handle.start_agent(&n).await,
-            Effect::Stop(n) => handle.stop_agent(&n).await,
-            Effect::Restart(n) => handle.restart_agent(&n).await,
+            Effect::Find(name, req) => {
+                let found = handle.find(&name, &req.query, req.offset, req.older, req.new);
+                app.on_found(found);
+            }
+            Effect::Start(n) => report(app, handle.start_agent(&n)),
+            Effect::Stop(n) => report(app, handle.stop_agent(&n)),
+            Effect::Restart(n) => report(app, handle.restart_agent(&n)),
             Effect::Relayout => relayout(tui, app, handle),
             Effect::AddTask(new) => {
-                let r = handle.add_task(new).await;
-                app.on_task_added(r);
+                let r = handle.add_task(new).await.map(|(t, _)| t);
+                app.on_task_added(r.map_err(|e| e.to_string()));
             }
             Effect::AssignTask(id, agent) => match handle.assign_task(id, agent).await {
                 Ok(t) => {
@@ -251,39 +122,78 @@ async fn apply(effects: Vec<Effect>, tui: &Tui, app: &mut App, handle: &RuntimeH
                         Some(a) => format!("task {} assigned to {a}", t.id),
                         None => format!("task {} left to routing", t.id),
                     });
-                    app.on_task(t);
+                    app.on_task(TaskSummary::from(&t));
                 }
-                Err(e) => app.toast = Some(e),
+                Err(e) => app.toast = Some(e.to_string()),
             },
             Effect::OpenTask(id) => match handle.task(id).await {
-                Ok(Some((task, events))) => {
-                    app.overlay =
-                        super::app::Overlay::TaskDetail(Box::new(super::app::TaskDetail {
-                            task,
-                            events,
-                            scroll: 0,
-                        }));
+                Ok((task, events)) => {
+                    app.overlay = Overlay::TaskDetail(Box::new(TaskDetail {
+                        task,
+                        events,
+                        scroll: 0,
+                    }));
                 }
-                Ok(None) => app.toast = Some(format!("no task {id}")),
-                Err(e) => app.toast = Some(e),
+                Err(e) => app.toast = Some(e.to_string()),
             },
             Effect::AddAgent(new) => {
-                let ws = &handle.workspace;
-                let result = match add_agent(&ws.config_path(), &ws.root, &new) {
-                    Err(e) => Err(e.to_string()),
-                    Ok(cfg) => match cfg.agents.into_iter().find(|a| a.name == new.name) {
-                        Some(spec) => handle.add_agent(spec).await.map(|()| new.name.clone()),
-                        None => Err("the new agent is missing from nox.toml".into()),
-                    },
-                };
-                if let Err(e) = &result {
-                    tracing::warn!("new agent refused: {e}");
-                } else {
-                    tracing::info!("added agent {} to {}", new.name, ws.config_path().display());
-                }
-                app.on_agent_added(result);
+                let name = new.name.clone();
+                let result = handle.add_agent(new).await.map(|_| name);
+                app.set_agents(handle.agents());
+                app.on_agent_added(result.map_err(|e| e.to_string()));
                 relayout(tui, app, handle);
             }
+        }
+    }
+}
+
+fn report(app: &mut App, r: crate::runtime::error::Result<()>) {
+    if let Err(e) = r {
+        app.toast = Some(e.to_string());
+    }
+}
+
+/// Frames that may skip the frame-rate cap because they answer the user's
+/// own input: the frame of the key and the echo the agent sends back. The
+/// cap (≤ ~60 frames/s) is for floods of output, never for a keystroke's echo.
+#[derive(Debug, Default)]
+struct EchoCredit {
+    frames: u8,
+    until: Option<Instant>,
+}
+
+/// Immediate frames granted per key, and how long after it they stay valid.
+const ECHO_FRAMES: u8 = 3;
+const ECHO_WINDOW: Duration = Duration::from_millis(150);
+
+impl EchoCredit {
+    fn arm(&mut self, now: Instant) {
+        self.frames = ECHO_FRAMES;
+        self.until = Some(now + ECHO_WINDOW);
+    }
+
+    /// Whether an immediate frame is left and still valid at `now`.
+    fn available(&self, now: Instant) -> bool {
+        self.frames > 0 && self.until.is_some_and(|t| now < t)
+    }
+
+    fn spend(&mut self) {
+        self.frames = self.frames.saturating_sub(1);
+    }
+}
+
+/// Applies one committed event to the dashboard's state.
+fn on_event(ev: &Event, app: &mut App, handle: &RuntimeHandle) -> bool {
+    match &ev.body {
+        EventBody::TaskCreated { task, .. } | EventBody::TaskUpdated { task, .. } => {
+            app.on_task(task.clone());
+            false
+        }
+        EventBody::Hook { .. } | EventBody::TaskDelivery { .. } => false,
+        _ => {
+            let n = app.agents.len();
+            app.set_agents(handle.agents());
+            app.agents.len() != n
         }
     }
 }
@@ -292,8 +202,8 @@ async fn event_loop(
     tui: &mut Tui,
     app: &mut App,
     handle: &RuntimeHandle,
-    mut events: tokio::sync::broadcast::Receiver<Event>,
-    (theme, ring, wake): (&Theme, &Arc<LogRing>, &Arc<Notify>),
+    mut events: broadcast::Receiver<Event>,
+    ui: &Ui,
 ) -> std::io::Result<()> {
     let mut input = crossterm::event::EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -303,6 +213,7 @@ async fn event_loop(
     let mut last_draw = Instant::now() - FRAME;
     let mut drawn_logs = u64::MAX;
     let mut tick = 0usize;
+    let mut echo = EchoCredit::default();
     let mut next_tick = Instant::now() + SPINNER;
     // A deliberate crash for the tests of the panic path (terminal restored,
     // no agent left behind); never set in normal use.
@@ -315,24 +226,36 @@ async fn event_loop(
         if app.quit {
             return Ok(());
         }
-        if dirty && Instant::now() >= last_draw + FRAME {
+        let now = Instant::now();
+        if dirty && (now >= last_draw + FRAME || echo.available(now)) {
+            if now < last_draw + FRAME {
+                echo.spend();
+            }
             let ctx = Ctx {
-                theme,
-                logs: ring,
+                theme: &ui.theme,
+                logs: &ui.ring,
                 tick,
             };
-            drawn_logs = ring.seq();
+            drawn_logs = ui.ring.seq();
+            refresh_screen(app, handle);
             crossterm::execute!(
                 std::io::stdout(),
                 crossterm::terminal::BeginSynchronizedUpdate
             )?;
-            tui.draw(|f| panes::draw(f, app, &ctx))?;
+            let mut used = app.layout;
+            tui.draw(|f| used = panes::draw(f, app, &ctx))?;
             crossterm::execute!(
                 std::io::stdout(),
                 crossterm::terminal::EndSynchronizedUpdate
             )?;
             last_draw = Instant::now();
             dirty = false;
+            if used != app.layout {
+                // The outer terminal changed size since the last resize
+                // event: this frame was laid out for the real size; now
+                // the PTYs follow it.
+                relayout(tui, app, handle);
+            }
         }
         let frame_due = dirty.then_some(last_draw + FRAME);
         let spinning =
@@ -341,8 +264,9 @@ async fn event_loop(
         tokio::select! {
             ev = input.next() => {
                 let Some(ev) = ev else { return Ok(()) };
+                refresh_modes(app, handle);
                 let effects = match ev? {
-                    TermEvent::Key(k) => app.on_key(k),
+                    crossterm::event::Event::Key(k) => app.on_key(k),
                     TermEvent::Paste(s) => app.on_paste(&s),
                     TermEvent::Mouse(m) => app.on_mouse(m),
                     TermEvent::Resize(..) => {
@@ -353,30 +277,45 @@ async fn event_loop(
                     TermEvent::FocusGained => app.on_outer_focus(true),
                     TermEvent::FocusLost => app.on_outer_focus(false),
                 };
+                if effects.iter().any(|e| matches!(e, Effect::Input(..))) {
+                    // Input for an agent: its echo is drawn the moment it arrives.
+                    echo.arm(Instant::now());
+                }
                 apply(effects, tui, app, handle).await;
                 dirty = true;
             }
             ev = events.recv() => {
                 match ev {
-                    Ok(Event::Agent(view)) => {
-                        let n = app.agents.len();
-                        app.on_agent(*view);
-                        if app.agents.len() != n {
+                    Ok(ev) => {
+                        if on_event(&ev, app, handle) {
                             relayout(tui, app, handle);
                         }
                     }
-                    Ok(Event::AgentRemoved(name)) => app.on_agent_removed(&name),
-                    Ok(Event::Task(t)) => app.on_task(*t),
-                    Ok(Event::Hook(..)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => app.agents = handle.agents(),
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        app.set_agents(handle.agents());
+                        for t in handle.tasks().await.unwrap_or_default() {
+                            app.on_task(TaskSummary::from(&t));
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 }
                 dirty = true;
             }
-            () = wake.notified() => {
-                let visible_term = app.layout.terminal.is_some() && app.current().is_some_and(|a| a.term.take_dirty());
-                let logs = app.layout.logs.is_some() && ring.seq() != drawn_logs;
-                dirty |= visible_term || logs;
+            () = ui.wake.notified() => {
+                // Agent changes (status, pid, current task) wake us too.
+                let agents = handle.agents();
+                let changed = agents != app.agents;
+                if changed {
+                    let n = app.agents.len();
+                    app.set_agents(agents);
+                    if app.agents.len() != n {
+                        relayout(tui, app, handle);
+                    }
+                }
+                let visible_term = app.layout.terminal.is_some()
+                    && app.current().is_some_and(|a| handle.take_dirty(&a.spec.name));
+                let logs = app.layout.logs.is_some() && ui.ring.seq() != drawn_logs;
+                dirty |= changed || visible_term || logs;
             }
             () = sleep_until(frame_due.unwrap_or(far)), if frame_due.is_some() => {}
             () = sleep_until(panic_at.unwrap_or(far)), if panic_at.is_some() => {
@@ -392,4 +331,19 @@ async fn event_loop(
             _ = sigint.recv() => { tracing::info!("SIGINT"); return Ok(()) }
         }
     }
+}
+
+/// Enters the outer terminal, runs the dashboard, and restores the
+/// terminal on every way out.
+pub async fn face(handle: &RuntimeHandle, ui: &Ui) -> std::io::Result<()> {
+    let mut tui = match terminal::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            terminal::restore();
+            return Err(e);
+        }
+    };
+    let result = run(&mut tui, handle, ui).await;
+    terminal::restore();
+    result
 }

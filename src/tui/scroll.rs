@@ -1,10 +1,13 @@
-//! Scrollback mode on the Terminal pane: moving through the agent's
-//! vt100 scrollback and searching it (case-insensitive, older or newer).
+//! Scrollback mode on the Terminal pane: the viewer's position in the
+//! agent's scrollback and its search (case-insensitive, older or newer,
+//! wrapping around). Pure state: the offset is the viewer's own (the agent's
+//! emulator stays live); searches run in the runtime ([`Effect::Find`]).
+//!
+//! [`Effect::Find`]: super::app::Effect::Find
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::Action;
-use crate::runtime::pty::Term;
 
 /// Position and search state of scrollback mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,48 +24,56 @@ pub struct ScrollState {
     pub message: Option<String>,
 }
 
+/// A search to run in the agent's scrollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindRequest {
+    /// What to find (case-insensitive).
+    pub query: String,
+    /// From the view at this offset.
+    pub offset: usize,
+    /// Towards older lines.
+    pub older: bool,
+    /// A new search: start at the view's bottom line.
+    pub new: bool,
+}
+
 impl ScrollState {
-    fn set(&mut self, term: &Term, offset: usize) {
-        self.offset = term.with_parser(|p| {
-            p.screen_mut().set_scrollback(offset);
-            p.screen().scrollback()
-        });
-        term.mark_dirty();
+    fn set(&mut self, offset: usize, max: usize) {
+        self.offset = offset.min(max);
     }
 
-    /// Performs a scrollback action on `term`.
-    pub fn act(&mut self, action: Action, term: &Term) {
-        let rows = usize::from(term.size().0);
+    /// Performs a scrollback action on a view of `rows` rows with `max`
+    /// lines of scrollback; a search action returns the search to run.
+    pub fn act(&mut self, action: Action, rows: usize, max: usize) -> Option<FindRequest> {
         self.message = None;
+        let o = self.offset;
         match action {
-            Action::ScrollUp => self.set(term, self.offset + 1),
-            Action::ScrollDown => self.set(term, self.offset.saturating_sub(1)),
-            Action::ScrollPageUp => self.set(term, self.offset + rows),
-            Action::ScrollPageDown => self.set(term, self.offset.saturating_sub(rows)),
-            Action::ScrollHalfUp => self.set(term, self.offset + rows / 2),
-            Action::ScrollHalfDown => self.set(term, self.offset.saturating_sub(rows / 2)),
-            Action::ScrollTop => self.set(term, usize::MAX),
-            Action::ScrollBottom => self.set(term, 0),
+            Action::ScrollUp => self.set(o + 1, max),
+            Action::ScrollDown => self.set(o.saturating_sub(1), max),
+            Action::ScrollPageUp => self.set(o + rows, max),
+            Action::ScrollPageDown => self.set(o.saturating_sub(rows), max),
+            Action::ScrollHalfUp => self.set(o + rows / 2, max),
+            Action::ScrollHalfDown => self.set(o.saturating_sub(rows / 2), max),
+            Action::ScrollTop => self.set(max, max),
+            Action::ScrollBottom => self.set(0, max),
             Action::Search => {
                 self.editing = true;
                 self.input.clear();
             }
-            Action::SearchNext => self.find(term, true, false),
-            Action::SearchPrev => self.find(term, false, false),
+            Action::SearchNext => return self.find(true, false),
+            Action::SearchPrev => return self.find(false, false),
             _ => {}
         }
+        None
     }
 
-    /// A key typed into the search prompt.
-    pub fn edit(&mut self, key: &KeyEvent, term: &Term) {
+    /// A key typed into the search prompt; Enter returns the search to run.
+    pub fn edit(&mut self, key: &KeyEvent) -> Option<FindRequest> {
         match key.code {
             KeyCode::Enter => {
                 self.editing = false;
                 self.query = std::mem::take(&mut self.input);
-                if !self.query.is_empty() {
-                    self.find(term, true, true);
-                }
-                term.mark_dirty();
+                return self.find(true, true);
             }
             KeyCode::Esc => self.editing = false,
             KeyCode::Backspace => {
@@ -71,54 +82,22 @@ impl ScrollState {
             KeyCode::Char(c) => self.input.push(c),
             _ => {}
         }
+        None
     }
 
-    /// Finds the next match older (up) or newer (down) than the top line,
-    /// wrapping around; `from_bottom` starts at the bottom of the view (a new search).
-    fn find(&mut self, term: &Term, older: bool, from_bottom: bool) {
-        if self.query.is_empty() {
-            return;
-        }
-        let q = self.query.to_lowercase();
-        let current = self.offset;
-        let found = term.with_parser(|p| {
-            let screen = p.screen_mut();
-            let (rows, cols) = screen.size();
-            screen.set_scrollback(usize::MAX);
-            let h = screen.scrollback();
-            let top = h - current.min(h);
-            let mut line = |i: usize| -> String {
-                if i < h {
-                    screen.set_scrollback(h - i);
-                    screen.rows(0, cols).next().unwrap_or_default()
-                } else {
-                    screen.set_scrollback(0);
-                    screen.rows(0, cols).nth(i - h).unwrap_or_default()
-                }
-            };
-            let total = h + usize::from(rows);
-            let mut matches = |i: &usize| line(*i).to_lowercase().contains(&q);
-            // Search in the asked direction, then wrap around.
-            let hit = if older {
-                let start = if from_bottom {
-                    (top + usize::from(rows)).min(total)
-                } else {
-                    top
-                };
-                (0..start)
-                    .rev()
-                    .find(&mut matches)
-                    .or_else(|| (start..total).rev().find(&mut matches))
-            } else {
-                (top + 1..total)
-                    .find(&mut matches)
-                    .or_else(|| (0..=top.min(total.saturating_sub(1))).find(&mut matches))
-            };
-            screen.set_scrollback(current);
-            hit.map(|i| h.saturating_sub(i))
-        });
-        match found {
-            Some(off) => self.set(term, off),
+    fn find(&self, older: bool, new: bool) -> Option<FindRequest> {
+        (!self.query.is_empty()).then(|| FindRequest {
+            query: self.query.clone(),
+            offset: self.offset,
+            older,
+            new,
+        })
+    }
+
+    /// The search's answer: the offset of the match, or none.
+    pub fn found(&mut self, offset: Option<usize>) {
+        match offset {
+            Some(o) => self.offset = o,
             None => self.message = Some(format!("not found: {}", self.query)),
         }
     }
@@ -126,66 +105,80 @@ impl ScrollState {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use std::sync::Arc;
 
-    fn term_with_lines(n: usize) -> Term {
-        let t = Term::new(5, 20, 1000, Arc::new(tokio::sync::Notify::new()));
-        let text: String = (0..n).map(|i| format!("line {i}\r\n")).collect();
+    use super::*;
+    use crate::runtime::pty::Term;
+
+    fn term_with_lines(rows: u16, cols: u16, lines: impl Iterator<Item = String>) -> Term {
+        let t = Term::new(rows, cols, 1000, Arc::new(tokio::sync::Notify::new()));
+        let text: String = lines.map(|l| format!("{l}\r\n")).collect();
         t.ingest_for_test(text.as_bytes());
         t
     }
 
+    /// Runs `req` against `t` and applies the answer, as the loop does.
+    fn run(s: &mut ScrollState, t: &Term, req: Option<FindRequest>) {
+        if let Some(r) = req {
+            s.found(t.find(&r.query, r.offset, r.older, r.new));
+        }
+    }
+
+    fn top_line(t: &Term, s: &ScrollState) -> String {
+        t.snapshot(s.offset).row_text(0)
+    }
+
     #[test]
     fn scrolls_and_clamps() {
-        let t = term_with_lines(50);
+        let t = term_with_lines(5, 20, (0..50).map(|i| format!("line {i}")));
+        let max = t.snapshot(0).scrollback;
         let mut s = ScrollState::default();
-        s.act(Action::ScrollPageUp, &t);
+        s.act(Action::ScrollPageUp, 5, max);
         assert_eq!(s.offset, 5);
-        s.act(Action::ScrollTop, &t);
+        s.act(Action::ScrollTop, 5, max);
         assert_eq!(s.offset, 46);
-        assert!(t.contents().starts_with("line 0\n"));
-        s.act(Action::ScrollBottom, &t);
+        assert_eq!(top_line(&t, &s), "line 0");
+        s.act(Action::ScrollBottom, 5, max);
         assert_eq!(s.offset, 0);
+        assert_eq!(t.snapshot(0).offset, 0, "the emulator stays live");
     }
 
     #[test]
     fn search_finds_older_then_newer() {
-        let t = term_with_lines(50);
+        let t = term_with_lines(5, 20, (0..50).map(|i| format!("line {i}")));
         let mut s = ScrollState::default();
-        s.act(Action::Search, &t);
+        s.act(Action::Search, 5, 46);
         for c in "LINE 1".chars() {
-            s.edit(&KeyEvent::from(KeyCode::Char(c)), &t);
+            assert!(s.edit(&KeyEvent::from(KeyCode::Char(c))).is_none());
         }
-        s.edit(&KeyEvent::from(KeyCode::Enter), &t);
-        assert!(t.contents().starts_with("line 19\n"), "{}", t.contents());
-        s.act(Action::SearchNext, &t);
-        assert!(t.contents().starts_with("line 18\n"), "{}", t.contents());
-        s.act(Action::SearchPrev, &t);
-        assert!(t.contents().starts_with("line 19\n"));
+        let req = s.edit(&KeyEvent::from(KeyCode::Enter));
+        run(&mut s, &t, req);
+        assert_eq!(top_line(&t, &s), "line 19");
+        let req = s.act(Action::SearchNext, 5, 46);
+        run(&mut s, &t, req);
+        assert_eq!(top_line(&t, &s), "line 18");
+        let req = s.act(Action::SearchPrev, 5, 46);
+        run(&mut s, &t, req);
+        assert_eq!(top_line(&t, &s), "line 19");
         s.query = "zzz".into();
-        s.act(Action::SearchNext, &t);
+        let req = s.act(Action::SearchNext, 5, 46);
+        run(&mut s, &t, req);
         assert_eq!(s.message.as_deref(), Some("not found: zzz"));
     }
-}
-#[cfg(test)]
-mod wrap_tests {
-    use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn search_from_the_top_wraps_to_newer_lines() {
-        let t = Term::new(27, 80, 1000, Arc::new(tokio::sync::Notify::new()));
-        let text: String = (1..=300).map(|i| format!("row-{i}\r\n")).collect();
-        t.ingest_for_test(text.as_bytes());
+        let t = term_with_lines(27, 80, (1..=300).map(|i| format!("row-{i}")));
+        let max = t.snapshot(0).scrollback;
         let mut s = ScrollState::default();
-        s.act(Action::ScrollTop, &t);
-        s.act(Action::Search, &t);
+        s.act(Action::ScrollTop, 27, max);
+        s.act(Action::Search, 27, max);
         for c in "row-150".chars() {
-            s.edit(&KeyEvent::from(KeyCode::Char(c)), &t);
+            s.edit(&KeyEvent::from(KeyCode::Char(c)));
         }
-        s.edit(&KeyEvent::from(KeyCode::Enter), &t);
+        let req = s.edit(&KeyEvent::from(KeyCode::Enter));
+        run(&mut s, &t, req);
         assert_eq!(s.message, None);
-        assert!(t.contents().starts_with("row-150\n"), "{}", t.contents());
+        assert_eq!(top_line(&t, &s), "row-150");
     }
 }

@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use crate::store::tasks::NewTask;
+use crate::domain::NewTask;
 
 /// Field labels, in order; the body is the multi-line one.
 pub const LABELS: [&str; 6] = [
@@ -152,6 +152,8 @@ impl NewTaskDialog {
             after,
             assignee: (!assign.is_empty()).then_some(assign),
             max_attempts: None,
+            key: None,
+            created_by: "user".into(),
         })
     }
 }

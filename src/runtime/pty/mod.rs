@@ -10,5 +10,5 @@ pub mod spawn;
 pub mod term;
 
 pub use answers::Answers;
-pub use spawn::{ExitInfo, NativePty, PtyBackend, PtyProcess, SpawnRequest};
+pub use spawn::{ExitInfo, NativePty, PtyBackend, PtyControl, PtyProcess, SpawnRequest};
 pub use term::Term;

@@ -9,6 +9,9 @@
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+
+pub use crate::connector::SpawnRequest;
+pub use crate::domain::ExitInfo;
 use std::sync::mpsc;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -17,58 +20,20 @@ use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 pub const PTY_EXEC_ARG: &str = "__pty-exec";
 /// Environment variable carrying nox's pid to the helper.
 pub const PARENT_PID_ENV: &str = "NOX_PTY_PARENT_PID";
+/// Environment variable carrying the user's umask (octal) to the helper:
+/// nox runs with 077, agents with the umask the user started nox with.
+pub const UMASK_ENV: &str = "NOX_PTY_UMASK";
 
-/// What to run: an already resolved program, arguments, cwd, environment, size.
-#[derive(Debug, Clone)]
-pub struct SpawnRequest {
-    /// Absolute path of the program (see [`resolve_program`]).
-    pub program: PathBuf,
-    /// Arguments after the program.
-    pub args: Vec<String>,
-    /// Working directory.
-    pub cwd: PathBuf,
-    /// Variables to set over nox's environment.
-    pub env: Vec<(String, String)>,
-    /// Variables to remove from nox's environment.
-    pub env_remove: Vec<String>,
-    /// PTY rows.
-    pub rows: u16,
-    /// PTY columns.
-    pub cols: u16,
-}
-
-/// How a process ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExitInfo {
-    /// Exit code (1 when killed by a signal, as portable-pty reports it).
-    pub code: u32,
-    /// Signal description ("Killed", "Terminated") when killed by a signal.
-    pub signal: Option<String>,
-}
-
-impl ExitInfo {
-    /// Exit code 0 and no signal.
-    pub fn success(&self) -> bool {
-        self.code == 0 && self.signal.is_none()
-    }
-}
-
-impl std::fmt::Display for ExitInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.signal {
-            Some(s) => write!(f, "killed by signal ({s})"),
-            None => write!(f, "exit code {}", self.code),
-        }
-    }
-}
-
-/// Resizes the PTY of a running process.
-pub trait Resize: Send {
+/// Control of a running process's PTY through its master side.
+pub trait PtyControl: Send {
     /// Sets the window size (TIOCSWINSZ); the kernel sends SIGWINCH.
     fn resize(&self, rows: u16, cols: u16) -> io::Result<()>;
+    /// The terminal's foreground process group (tcgetpgrp(3) on the master,
+    /// as tmux reads `pane_current_command`); `None` when unknown.
+    fn foreground_pgrp(&self) -> Option<i32>;
 }
 
-impl Resize for Box<dyn MasterPty + Send> {
+impl PtyControl for Box<dyn MasterPty + Send> {
     fn resize(&self, rows: u16, cols: u16) -> io::Result<()> {
         MasterPty::resize(
             self.as_ref(),
@@ -81,6 +46,10 @@ impl Resize for Box<dyn MasterPty + Send> {
         )
         .map_err(io::Error::other)
     }
+
+    fn foreground_pgrp(&self) -> Option<i32> {
+        self.process_group_leader()
+    }
 }
 
 /// A running process in a PTY: its output, input, size control, pid and exit.
@@ -89,8 +58,8 @@ pub struct PtyProcess {
     pub reader: Box<dyn Read + Send>,
     /// The PTY master's input side.
     pub writer: Box<dyn Write + Send>,
-    /// Window size control.
-    pub resizer: Box<dyn Resize>,
+    /// Window size and foreground process group.
+    pub control: Box<dyn PtyControl>,
     /// Process id (= process group id: the child is a session leader).
     pub pid: Option<u32>,
     /// Blocks until the process ends.
@@ -156,6 +125,7 @@ fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProc
             c.arg(PTY_EXEC_ARG);
             c.arg(&req.program);
             c.env(PARENT_PID_ENV, std::process::id().to_string());
+            c.env(UMASK_ENV, format!("{:o}", crate::sys::umask::original()));
             c
         }
         None => CommandBuilder::new(&req.program),
@@ -182,7 +152,7 @@ fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProc
     Ok(PtyProcess {
         reader,
         writer,
-        resizer: Box::new(pair.master),
+        control: Box::new(pair.master),
         pid,
         wait: Box::new(move || match child.wait() {
             Ok(s) => ExitInfo {
@@ -195,50 +165,6 @@ fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProc
             },
         }),
     })
-}
-
-/// Resolves `program` as execvp(3) would: a name with `/` relative to `cwd`,
-/// else the first executable match on `path` (or nox's `PATH`). Errors are
-/// the OS errors execvp would give: ENOENT, EACCES.
-pub fn resolve_program(program: &str, cwd: &Path, path: Option<&str>) -> io::Result<PathBuf> {
-    let executable =
-        |p: &Path| p.is_file() && nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok();
-    if program.is_empty() {
-        return Err(io::Error::from_raw_os_error(libc::ENOENT));
-    }
-    if program.contains('/') {
-        let p = cwd.join(program);
-        if !p.exists() {
-            return Err(io::Error::from_raw_os_error(libc::ENOENT));
-        }
-        return if executable(&p) {
-            Ok(p)
-        } else {
-            Err(io::Error::from_raw_os_error(libc::EACCES))
-        };
-    }
-    let path_var: OsString = path
-        .map(OsString::from)
-        .or_else(|| std::env::var_os("PATH"))
-        .unwrap_or_default();
-    let mut denied = false;
-    for dir in std::env::split_paths(&path_var) {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        let p = cwd.join(dir).join(program);
-        if executable(&p) {
-            return Ok(p);
-        }
-        denied |= p.is_file();
-    }
-    Err(io::Error::from_raw_os_error(if denied {
-        libc::EACCES
-    } else {
-        libc::ENOENT
-    }))
 }
 
 /// The `nox __pty-exec PROGRAM ARGS…` helper: set the parent-death signal,
@@ -262,9 +188,16 @@ pub fn pty_exec_main(args: &[OsString]) -> i32 {
     {
         return 127;
     }
+    if let Some(mask) = std::env::var(UMASK_ENV)
+        .ok()
+        .and_then(|m| u32::from_str_radix(&m, 8).ok())
+    {
+        crate::sys::set_umask(mask);
+    }
     let err = std::process::Command::new(program)
         .args(rest)
         .env_remove(PARENT_PID_ENV)
+        .env_remove(UMASK_ENV)
         .exec();
     eprintln!("nox: cannot run {}: {err}", program.to_string_lossy());
     127
@@ -275,31 +208,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolves_like_execvp() {
-        let sh = resolve_program("sh", Path::new("/"), None).expect("sh on PATH");
-        assert!(sh.is_absolute());
-        let e = resolve_program("definitely-not-a-program-nox", Path::new("/"), None)
-            .expect_err("missing");
-        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
-        let tmp = tempfile::tempdir().expect("tmp");
-        std::fs::write(tmp.path().join("plain"), "x").expect("w");
-        let e = resolve_program("./plain", tmp.path(), None).expect_err("not executable");
-        assert_eq!(e.raw_os_error(), Some(libc::EACCES));
-        let e = resolve_program(
-            "plain",
-            Path::new("/"),
-            Some(tmp.path().to_str().expect("utf8")),
-        )
-        .expect_err("x");
-        assert_eq!(e.raw_os_error(), Some(libc::EACCES));
-    }
-
-    #[test]
     fn spawns_a_real_process_and_reports_exit() {
         let pty = NativePty::new(None).expect("spawner");
         let mut p = pty
             .spawn(SpawnRequest {
-                program: resolve_program("sh", Path::new("/"), None).expect("sh"),
+                program: crate::sys::program::resolve_program("sh", Path::new("/"), None)
+                    .expect("sh"),
                 args: vec!["-c".into(), "stty size; exit 3".into()],
                 cwd: "/".into(),
                 env: vec![],

@@ -12,19 +12,24 @@ use tokio::sync::Notify;
 
 use super::answers::Answers;
 use super::log::AgentLog;
-use super::spawn::{PtyProcess, Resize};
+use super::spawn::{PtyControl, PtyProcess};
+use crate::runtime::screen::{Modes, ScreenSnapshot};
 
 /// A synchronized update (`?2026h`) longer than this is drawn anyway (ms).
 const SYNC_TIMEOUT_MS: u64 = 500;
 /// Output this soon after typed input counts as echo, not activity (ms).
 const ECHO_WINDOW_MS: u64 = 250;
+/// Most output kept by a capture ([`Term::start_capture`]), in bytes; past
+/// it the oldest bytes go.
+pub const CAPTURE_MAX: usize = 256 * 1024;
 
 /// One agent's screen and PTY input; shared by the runtime, the reader
 /// thread and the faces (`Arc<Term>`).
 pub struct Term {
     parser: Mutex<vt100::Parser<Answers>>,
     input: Mutex<Option<mpsc::Sender<Vec<u8>>>>,
-    resizer: Mutex<Option<Box<dyn Resize>>>,
+    control: Mutex<Option<Box<dyn PtyControl>>>,
+    capture: Mutex<Option<Vec<u8>>>,
     size: Mutex<(u16, u16)>,
     scrollback: usize,
     session: AtomicU64,
@@ -32,10 +37,13 @@ pub struct Term {
     wake: Arc<Notify>,
     /// Signalled when output arrives after the agent was declared quiet.
     pub activity: Notify,
+    /// Signalled when the user types into the agent.
+    pub typed: Notify,
     quiet: AtomicBool,
     epoch: Instant,
     last_output_ms: AtomicU64,
     last_input_ms: AtomicU64,
+    last_user_input_ms: AtomicU64,
     sync_since_ms: AtomicU64,
     bytes_in: AtomicU64,
     resets: AtomicU64,
@@ -71,17 +79,20 @@ impl Term {
                 Answers::default(),
             )),
             input: Mutex::new(None),
-            resizer: Mutex::new(None),
+            control: Mutex::new(None),
+            capture: Mutex::new(None),
             size: Mutex::new((rows.max(1), cols.max(MIN_COLS))),
             scrollback,
             session: AtomicU64::new(0),
             dirty: AtomicBool::new(true),
             wake,
             activity: Notify::new(),
+            typed: Notify::new(),
             quiet: AtomicBool::new(true),
             epoch: Instant::now(),
             last_output_ms: AtomicU64::new(0),
             last_input_ms: AtomicU64::new(0),
+            last_user_input_ms: AtomicU64::new(0),
             sync_since_ms: AtomicU64::new(0),
             bytes_in: AtomicU64::new(0),
             resets: AtomicU64::new(0),
@@ -124,7 +135,8 @@ impl Term {
                 }
             });
         *lock(&self.input) = Some(tx);
-        *lock(&self.resizer) = Some(proc.resizer);
+        *lock(&self.control) = Some(proc.control);
+        *lock(&self.capture) = None;
         self.quiet.store(true, Ordering::SeqCst);
         self.mark_dirty();
         let me = Arc::clone(self);
@@ -135,15 +147,40 @@ impl Term {
         (proc.pid, proc.wait)
     }
 
-    /// Drops the input and resize handles of the ended process.
+    /// Drops the input and control handles of the ended process.
     pub fn detach(&self) {
         *lock(&self.input) = None;
-        *lock(&self.resizer) = None;
+        *lock(&self.control) = None;
+        *lock(&self.capture) = None;
     }
 
     /// Whether `session` is still the current one.
     pub(crate) fn is_session(&self, session: u64) -> bool {
         self.session.load(Ordering::SeqCst) == session
+    }
+
+    /// Queues bytes the user typed (keys, pastes, mouse) for the agent's
+    /// PTY; remembered so nox types no prompt over the user's (see
+    /// [`Term::ms_since_user_input`]). Never blocks; false when no process
+    /// is attached.
+    pub fn input_from_user(&self, bytes: &[u8]) -> bool {
+        if bytes.is_empty() {
+            return true;
+        }
+        self.last_user_input_ms
+            .store(self.now_ms() + 1, Ordering::Relaxed);
+        let ok = self.write(bytes);
+        self.typed.notify_one();
+        ok
+    }
+
+    /// Milliseconds since the user last typed into this agent (`u64::MAX`
+    /// when never).
+    pub fn ms_since_user_input(&self) -> u64 {
+        match self.last_user_input_ms.load(Ordering::Relaxed) {
+            0 => u64::MAX,
+            t => self.now_ms().saturating_sub(t - 1),
+        }
     }
 
     /// Queues `bytes` for the agent's PTY. Never blocks; returns false when no
@@ -170,10 +207,112 @@ impl Term {
             *size = (rows, cols);
         }
         lock(&self.parser).screen_mut().set_size(rows, cols);
-        if let Some(r) = lock(&self.resizer).as_ref() {
+        if let Some(r) = lock(&self.control).as_ref() {
             let _ = r.resize(rows, cols);
         }
         self.mark_dirty();
+    }
+
+    /// The foreground process group of the agent's terminal (tcgetpgrp).
+    pub fn foreground_pgrp(&self) -> Option<i32> {
+        lock(&self.control)
+            .as_ref()
+            .and_then(|c| c.foreground_pgrp())
+    }
+
+    /// Starts keeping a copy of the output from now on (a task's own
+    /// output), replacing any capture in progress.
+    pub fn start_capture(&self) {
+        *lock(&self.capture) = Some(Vec::new());
+    }
+
+    /// Bytes captured so far (0 when no capture runs).
+    pub fn captured_len(&self) -> usize {
+        lock(&self.capture).as_ref().map_or(0, Vec::len)
+    }
+
+    /// A copy of the output captured so far (at most [`CAPTURE_MAX`] bytes,
+    /// the newest), without ending the capture.
+    pub fn captured(&self) -> Vec<u8> {
+        lock(&self.capture).clone().unwrap_or_default()
+    }
+
+    /// Ends the capture and returns what it kept.
+    pub fn take_capture(&self) -> Vec<u8> {
+        lock(&self.capture).take().unwrap_or_default()
+    }
+
+    /// The input modes in force (for encoding keys, pastes, mouse).
+    pub fn modes(&self) -> Modes {
+        self.with_parser(|p| Modes::of(p.screen(), p.callbacks().focus_events))
+    }
+
+    /// A copy of the screen `offset` lines back in the scrollback (0: live),
+    /// the offset clamped to what there is. The shared emulator is left at
+    /// the live screen: the scroll position belongs to the viewer.
+    pub fn snapshot(&self, offset: usize) -> ScreenSnapshot {
+        self.with_parser(|p| {
+            let screen = p.screen_mut();
+            screen.set_scrollback(usize::MAX);
+            let available = screen.scrollback();
+            screen.set_scrollback(offset.min(available));
+            let (title, focus) = (p.callbacks().title.clone(), p.callbacks().focus_events);
+            let snap = ScreenSnapshot::copy(p.screen(), available, &title, focus);
+            p.screen_mut().set_scrollback(0);
+            snap
+        })
+    }
+
+    /// The scrollback offset that brings the next line matching `query`
+    /// (case-insensitive) to the top of the view: searching older lines
+    /// (up) or newer ones from the view at `offset`, wrapping around;
+    /// `from_bottom` starts at the view's bottom line (a new search).
+    pub fn find(
+        &self,
+        query: &str,
+        offset: usize,
+        older: bool,
+        from_bottom: bool,
+    ) -> Option<usize> {
+        if query.is_empty() {
+            return None;
+        }
+        let q = query.to_lowercase();
+        self.with_parser(|p| {
+            let screen = p.screen_mut();
+            let (rows, cols) = screen.size();
+            screen.set_scrollback(usize::MAX);
+            let h = screen.scrollback();
+            let top = h - offset.min(h);
+            let mut line = |i: usize| -> String {
+                if i < h {
+                    screen.set_scrollback(h - i);
+                    screen.rows(0, cols).next().unwrap_or_default()
+                } else {
+                    screen.set_scrollback(0);
+                    screen.rows(0, cols).nth(i - h).unwrap_or_default()
+                }
+            };
+            let total = h + usize::from(rows);
+            let mut matches = |i: &usize| line(*i).to_lowercase().contains(&q);
+            let hit = if older {
+                let start = if from_bottom {
+                    (top + usize::from(rows)).min(total)
+                } else {
+                    top
+                };
+                (0..start)
+                    .rev()
+                    .find(&mut matches)
+                    .or_else(|| (start..total).rev().find(&mut matches))
+            } else {
+                (top + 1..total)
+                    .find(&mut matches)
+                    .or_else(|| (0..=top.min(total.saturating_sub(1))).find(&mut matches))
+            };
+            screen.set_scrollback(0);
+            hit.map(|i| h.saturating_sub(i))
+        })
     }
 
     /// Feeds output of `session` into the parser; called by the reader thread.
@@ -206,6 +345,13 @@ impl Term {
         };
         if !reply.is_empty() {
             self.write_reply(&reply);
+        }
+        if let Some(c) = lock(&self.capture).as_mut() {
+            c.extend_from_slice(bytes);
+            if c.len() > CAPTURE_MAX {
+                let cut = c.len() - CAPTURE_MAX;
+                c.drain(..cut);
+            }
         }
         self.bytes_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);

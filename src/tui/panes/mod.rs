@@ -18,7 +18,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Block, BorderType, Borders};
 
 use super::app::App;
-use super::layout::Pane;
+use super::layout::{Layout, Pane};
 use crate::config::theme::Theme;
 use crate::logging::LogRing;
 
@@ -58,9 +58,13 @@ pub fn block<'a>(
         })
 }
 
-/// Draws the whole dashboard.
-pub fn draw(f: &mut Frame<'_>, app: &App, ctx: &Ctx<'_>) {
-    let l = app.layout;
+/// Draws the whole dashboard for the size of the frame it draws into, and
+/// returns the layout it used. The outer terminal can be resized at any
+/// moment: a frame is always laid out for its own buffer, never for a size
+/// remembered from an earlier resize event (the loop compares the result
+/// with [`App::layout`] and resizes the agents' PTYs when they differ).
+pub fn draw(f: &mut Frame<'_>, app: &App, ctx: &Ctx<'_>) -> Layout {
+    let l = Layout::compute(f.area(), app.agents.len(), app.focus, app.zoom);
     if let Some(r) = l.agents {
         agents::render(f, r, app, ctx);
     }
@@ -75,6 +79,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, ctx: &Ctx<'_>) {
     }
     status::render(f, l.status, app, ctx);
     overlay::render(f, f.area(), app, ctx);
+    l
 }
 
 /// Whether `pane` has focus (and no overlay takes it).

@@ -1,59 +1,59 @@
-//! Copies a vt100 screen into a ratatui buffer, cell for cell: 16/256/
-//! truecolour, bold/dim/italic/underline/inverse, wide characters (the
-//! continuation cell is reset as ratatui's own wide-glyph writes do), and
-//! optional search highlighting.
+//! Copies an agent's screen snapshot into a ratatui buffer, cell for cell:
+//! 16/256/truecolour, bold/dim/italic/underline/inverse, wide characters
+//! (the continuation cell is reset as ratatui's own wide-glyph writes do),
+//! and optional search highlighting. Never writes outside the buffer,
+//! whatever size the caller thought it had.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 
-fn colour(c: vt100::Color) -> Color {
+use crate::runtime::screen::{self, Cell, ScreenSnapshot, attr};
+
+fn colour(c: screen::Color) -> Color {
     match c {
-        vt100::Color::Default => Color::Reset,
-        vt100::Color::Idx(i) => Color::Indexed(i),
-        vt100::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
+        screen::Color::Default => Color::Reset,
+        screen::Color::Idx(i) => Color::Indexed(i),
+        screen::Color::Rgb(r, g, b) => Color::Rgb(r, g, b),
     }
 }
 
-/// The ratatui style of a vt100 cell.
-pub fn cell_style(cell: &vt100::Cell) -> Style {
+/// The ratatui style of a snapshot cell.
+pub fn cell_style(cell: &Cell) -> Style {
     let mut m = Modifier::empty();
-    if cell.bold() {
-        m |= Modifier::BOLD;
-    }
-    if cell.dim() {
-        m |= Modifier::DIM;
-    }
-    if cell.italic() {
-        m |= Modifier::ITALIC;
-    }
-    if cell.underline() {
-        m |= Modifier::UNDERLINED;
-    }
-    if cell.inverse() {
-        m |= Modifier::REVERSED;
+    for (bit, modifier) in [
+        (attr::BOLD, Modifier::BOLD),
+        (attr::DIM, Modifier::DIM),
+        (attr::ITALIC, Modifier::ITALIC),
+        (attr::UNDERLINE, Modifier::UNDERLINED),
+        (attr::INVERSE, Modifier::REVERSED),
+    ] {
+        if cell.attrs & bit != 0 {
+            m |= modifier;
+        }
     }
     Style::default()
-        .fg(colour(cell.fgcolor()))
-        .bg(colour(cell.bgcolor()))
+        .fg(colour(cell.fg))
+        .bg(colour(cell.bg))
         .add_modifier(m)
 }
 
 /// Draws `screen` into `area` of `buf`; cells of `highlight` matches
 /// (case-insensitive) get reversed.
 pub fn render_screen(
-    screen: &vt100::Screen,
+    screen: &ScreenSnapshot,
     area: Rect,
     buf: &mut Buffer,
     highlight: Option<&str>,
 ) {
-    let (rows, cols) = screen.size();
+    let area = area.intersection(buf.area);
+    let (rows, cols) = (screen.rows, screen.cols);
     let needle = highlight.filter(|h| !h.is_empty()).map(str::to_lowercase);
     for row in 0..rows.min(area.height) {
         let y = area.y + row;
         let marks = needle
             .as_deref()
-            .map(|n| match_columns(screen, row, cols, n))
+            .map(|n| match_columns(screen, row, n))
             .unwrap_or_default();
         let mut col = 0;
         while col < cols.min(area.width) {
@@ -65,8 +65,8 @@ pub fn render_screen(
             if marks.get(usize::from(col)).copied().unwrap_or(false) {
                 style = style.add_modifier(Modifier::REVERSED);
             }
-            let contents = cell.contents();
-            let wide = cell.is_wide();
+            let contents = screen.symbol(cell);
+            let wide = cell.width == 2;
             if wide && col + 1 >= area.width.min(cols) {
                 buf[(x, y)].set_symbol(" ").set_style(style);
                 break;
@@ -86,20 +86,22 @@ pub fn render_screen(
 }
 
 /// Which columns of `row` belong to a match of `needle` (lowercase).
-fn match_columns(screen: &vt100::Screen, row: u16, cols: u16, needle: &str) -> Vec<bool> {
+fn match_columns(screen: &ScreenSnapshot, row: u16, needle: &str) -> Vec<bool> {
+    let cols = screen.cols;
     let mut text = String::new();
     let mut owner = Vec::new();
     for col in 0..cols {
         let Some(cell) = screen.cell(row, col) else {
             break;
         };
-        if cell.is_wide_continuation() {
+        if cell.width == 0 {
             continue;
         }
-        let c = if cell.has_contents() {
-            cell.contents().to_lowercase()
-        } else {
+        let sym = screen.symbol(cell);
+        let c = if sym.is_empty() {
             " ".into()
+        } else {
+            sym.to_lowercase()
         };
         for _ in 0..c.len() {
             owner.push(col);
@@ -112,7 +114,7 @@ fn match_columns(screen: &vt100::Screen, row: u16, cols: u16, needle: &str) -> V
         let (a, b) = (start + i, start + i + needle.len());
         for &col in &owner[a..b] {
             marks[usize::from(col)] = true;
-            if screen.cell(row, col).is_some_and(vt100::Cell::is_wide)
+            if screen.cell(row, col).is_some_and(|c| c.width == 2)
                 && usize::from(col) + 1 < marks.len()
             {
                 marks[usize::from(col) + 1] = true;
@@ -130,12 +132,21 @@ fn match_columns(screen: &vt100::Screen, row: u16, cols: u16, needle: &str) -> V
 mod tests {
     use super::*;
 
+    fn snap(rows: u16, cols: u16, input: &str) -> ScreenSnapshot {
+        let mut p = vt100::Parser::new(rows, cols, 0);
+        p.process(input.as_bytes());
+        ScreenSnapshot::copy(p.screen(), 0, "", false)
+    }
+
     #[test]
     fn copies_colours_attributes_and_wide_chars() {
-        let mut p = vt100::Parser::new(2, 6, 0);
-        p.process("\x1b[1;31mA\x1b[0m日\x1b[2;7mb\x1b[0m\x1b[38;2;1;2;3mc".as_bytes());
+        let s = snap(
+            2,
+            6,
+            "\x1b[1;31mA\x1b[0m日\x1b[2;7mb\x1b[0m\x1b[38;2;1;2;3mc",
+        );
         let mut buf = Buffer::empty(Rect::new(0, 0, 6, 2));
-        render_screen(p.screen(), buf.area, &mut buf, None);
+        render_screen(&s, buf.area, &mut buf, None);
         assert_eq!(buf[(0, 0)].symbol(), "A");
         assert_eq!(buf[(0, 0)].fg, Color::Indexed(1));
         assert!(buf[(0, 0)].modifier.contains(Modifier::BOLD));
@@ -151,10 +162,9 @@ mod tests {
 
     #[test]
     fn highlights_matches() {
-        let mut p = vt100::Parser::new(1, 10, 0);
-        p.process(b"abcABCabc");
+        let s = snap(1, 10, "abcABCabc");
         let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
-        render_screen(p.screen(), buf.area, &mut buf, Some("CA"));
+        render_screen(&s, buf.area, &mut buf, Some("CA"));
         let rev: Vec<bool> = (0..9)
             .map(|x| buf[(x, 0)].modifier.contains(Modifier::REVERSED))
             .collect();
@@ -162,5 +172,13 @@ mod tests {
             rev,
             [false, false, true, true, false, true, true, false, false]
         );
+    }
+
+    #[test]
+    fn an_area_larger_than_the_buffer_is_clipped_not_a_panic() {
+        let s = snap(40, 120, "x\r\n日本語");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 20, 6));
+        render_screen(&s, Rect::new(5, 2, 118, 38), &mut buf, Some("x"));
+        assert_eq!(buf[(5, 2)].symbol(), "x");
     }
 }

@@ -116,17 +116,13 @@ pub fn detail(f: &mut Frame<'_>, area: Rect, d: &TaskDetail, ctx: &Ctx<'_>) {
     lines.push(Line::raw(""));
     lines.push(Line::styled("Events", th.title_focused));
     for e in &d.events {
-        let secs = e.ts_ms / 1000;
-        let hms = format!(
-            "{:02}:{:02}:{:02} ",
-            (secs / 3600) % 24,
-            (secs / 60) % 60,
-            secs % 60
-        );
         lines.push(Line::from(vec![
-            Span::styled(hms, th.muted),
-            Span::styled(format!("{} ", e.kind), th.accent),
-            Span::styled(e.data.to_string(), th.text),
+            Span::styled(
+                format!("{} ", crate::sys::time::local_time(e.ts_ms)),
+                th.muted,
+            ),
+            Span::styled(format!("{} ", e.body.kind()), th.accent),
+            Span::styled(e.body.describe(), th.text),
         ]));
     }
     f.render_widget(

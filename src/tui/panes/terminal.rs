@@ -24,9 +24,8 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         );
         return;
     };
-    let term = &agent.term;
-    term.take_dirty();
-    let title = term.with_parser(|p| p.callbacks().title.clone());
+    let screen = app.screen.as_ref();
+    let title = screen.map(|s| s.title.clone()).unwrap_or_default();
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(
@@ -55,15 +54,7 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         let since = agent
             .status_since
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| {
-                let s = d.as_secs();
-                format!(
-                    " since {:02}:{:02}:{:02}",
-                    (s / 3600) % 24,
-                    (s / 60) % 60,
-                    s % 60
-                )
-            })
+            .map(|d| format!(" since {}", crate::sys::time::clock(d.as_millis() as u64)))
             .unwrap_or_default();
         let detail = format!(" {}{since}: {} ", agent.status, agent.detail);
         b = b.title_bottom(Line::styled(detail, ctx.theme.status(agent.status)));
@@ -71,11 +62,9 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let highlight = app.scroll.as_ref().map(|s| s.query.as_str());
-    let cursor = term.with_parser(|p| {
-        let screen = p.screen();
-        render_screen(screen, inner, f.buffer_mut(), highlight);
-        let (row, col) = screen.cursor_position();
-        (!screen.hide_cursor() && screen.scrollback() == 0).then_some((row, col))
+    let cursor = screen.and_then(|s| {
+        render_screen(s, inner, f.buffer_mut(), highlight);
+        s.cursor
     });
     if is_focused
         && app.scroll.is_none()

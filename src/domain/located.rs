@@ -1,4 +1,5 @@
-//! Configuration errors that name file, line and column (1-based, columns in characters).
+//! Errors located in a source file (configuration, task files): file, line and
+//! column (1-based, columns in characters), with the offending line.
 
 use std::fmt;
 use std::ops::Range;

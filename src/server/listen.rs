@@ -1,0 +1,70 @@
+//! Serving the control socket with limits: at most
+//! [`MAX_CONNECTIONS`](crate::domain::limits::MAX_CONNECTIONS) connections
+//! at once (one more is answered `503` and closed at once, so the backlog
+//! drains and a client learns why), a deadline on reading each request's
+//! head (a connection that sends nothing is closed), one request per
+//! connection (no idle keep-alive), and a deadline and a size limit on
+//! request bodies (the `body_limits` middleware). Half-open connections can
+//! therefore neither exhaust nox's file descriptors nor stop `/health`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixListener;
+use tokio::sync::{Semaphore, watch};
+
+use crate::domain::limits::{MAX_CONNECTIONS, REQUEST_TIMEOUT_SECS};
+
+/// What a connection over the cap gets before it is closed.
+fn busy() -> Vec<u8> {
+    let body = r#"{"error":{"code":"busy","message":"too many connections to nox; try again in a moment"}}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Serves `router` on `listener` until `stop` turns true.
+pub async fn serve(listener: UnixListener, router: Router, mut stop: watch::Receiver<bool>) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let head_timeout = Duration::from_secs(REQUEST_TIMEOUT_SECS.min(3));
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.changed() => return,
+        };
+        let mut stream = match accepted {
+            Ok((s, _)) => s,
+            Err(e) => {
+                // EMFILE and friends: wait a little instead of spinning.
+                tracing::warn!("control socket: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tokio::spawn(async move {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(1), stream.write_all(&busy())).await;
+            });
+            continue;
+        };
+        let service = TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(head_timeout)
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("control socket connection: {e}");
+            }
+            drop(permit);
+        });
+    }
+}
