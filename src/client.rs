@@ -13,6 +13,14 @@ use std::time::Duration;
 /// How long the CLI waits for an instance's answer.
 pub const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
+/// [`ANSWER_WITHIN`], or `NOX_ANSWER_WITHIN_MS` when set (tests shorten it).
+pub fn answer_within() -> Duration {
+    std::env::var("NOX_ANSWER_WITHIN_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(ANSWER_WITHIN, Duration::from_millis)
+}
+
 /// Why a request got no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {

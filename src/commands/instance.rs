@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::client::{self, ANSWER_WITHIN, ClientError};
+use crate::client::{self, ClientError};
 use crate::config::Workspace;
 
 /// Exit code when the store or the socket fails (SPEC §3).
@@ -49,8 +49,14 @@ pub fn call(
             path,
             headers,
             bytes.as_deref(),
-            ANSWER_WITHIN,
+            client::answer_within(),
         ) {
+            // Over the connection cap: nothing was read; try again shortly.
+            Ok((503, text))
+                if text.contains("\"busy\"") && started.elapsed() < Duration::from_secs(5) =>
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             Ok((status, text)) => return Ok(Route::Instance(status, text)),
             Err(ClientError::NoInstance(_)) if !running(ws) => return Ok(Route::Files),
             // Starting: it holds the lock but has not bound the socket yet.

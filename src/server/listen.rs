@@ -1,7 +1,8 @@
 //! Serving the control socket with limits: at most
 //! [`MAX_CONNECTIONS`](crate::domain::limits::MAX_CONNECTIONS) connections
-//! at once (one more is answered `503` and closed at once, so the backlog
-//! drains and a client learns why), a deadline on reading each request's
+//! served at once (more are answered `503 busy`, as many again at a time,
+//! so the backlog drains and a client learns why; past that they wait in
+//! the kernel's backlog), a deadline on reading each request's
 //! head (a connection that sends nothing is closed), one request per
 //! connection (no idle keep-alive), and a deadline and a size limit on
 //! request bodies (the `body_limits` middleware). Half-open connections can
@@ -13,7 +14,7 @@ use std::time::Duration;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 use tokio::sync::{Semaphore, watch};
 
@@ -29,16 +30,36 @@ fn busy() -> Vec<u8> {
     .into_bytes()
 }
 
+/// Answers `503 busy` to a connection over the cap: reads what the client
+/// sent first and lingers after the answer, so the close does not reset
+/// the connection before the client has read why.
+async fn refuse(stream: &mut tokio::net::UnixStream) {
+    let mut buf = vec![0u8; 16 * 1024];
+    let _ = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&busy())).await;
+    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while stream.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+    })
+    .await;
+}
+
 /// Serves `router` on `listener` until `stop` turns true.
 pub async fn serve(listener: UnixListener, router: Router, mut stop: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let refusals = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let head_timeout = Duration::from_secs(REQUEST_TIMEOUT_SECS.min(3));
     loop {
+        // Accept only while a connection could at least be refused properly;
+        // past that, clients wait in the kernel's backlog.
+        let Ok(spare) = Arc::clone(&refusals).acquire_owned().await else {
+            return;
+        };
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = stop.changed() => return,
         };
-        let mut stream = match accepted {
+        let stream = match accepted {
             Ok((s, _)) => s,
             Err(e) => {
                 // EMFILE and friends: wait a little instead of spinning.
@@ -48,12 +69,14 @@ pub async fn serve(listener: UnixListener, router: Router, mut stop: watch::Rece
             }
         };
         let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            let mut stream = stream;
             tokio::spawn(async move {
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(1), stream.write_all(&busy())).await;
+                refuse(&mut stream).await;
+                drop(spare);
             });
             continue;
         };
+        drop(spare);
         let service = TowerToHyperService::new(router.clone());
         tokio::spawn(async move {
             let conn = hyper::server::conn::http1::Builder::new()

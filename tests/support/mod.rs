@@ -301,3 +301,73 @@ pub fn agent_pid(ws_root: &Path, name: &str) -> i32 {
         .and_then(|a| a["pid"].as_i64())
         .map_or_else(|| panic!("no pid for {name}: {agents}"), |p| p as i32)
 }
+
+/// Runs `nox ARGS` in `ws` (HOME inside it) and waits for it.
+pub fn nox_cmd(ws: &Ws, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(nox_bin())
+        .args(args)
+        .current_dir(ws.path())
+        .env("HOME", ws.file("home"))
+        .env_remove("NOX_ANSWER_WITHIN_MS")
+        .output()
+        .expect("nox")
+}
+
+/// stdout of a successful `nox ARGS`; panics with stderr otherwise.
+pub fn nox_ok(ws: &Ws, args: &[&str]) -> String {
+    let out = nox_cmd(ws, args);
+    assert!(
+        out.status.success(),
+        "nox {args:?} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `METHOD path` with a JSON body on the workspace's control socket:
+/// (status, JSON body).
+pub fn socket_call(
+    ws_root: &Path,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let bytes = body.map(|b| b.to_string().into_bytes());
+    let (status, text) = nox::client::request(
+        &ws_root.join(".nox/nox.sock"),
+        method,
+        path,
+        &[],
+        bytes.as_deref(),
+        Duration::from_secs(10),
+    )
+    .expect("an answer");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// Waits until the workspace's instance answers `/health`.
+pub fn wait_socket(ws_root: &Path, secs: u64) {
+    let sock = ws_root.join(".nox/nox.sock");
+    eventually("the control socket answers", secs, || {
+        nox::client::request(&sock, "GET", "/health", &[], None, Duration::from_secs(2))
+            .is_ok_and(|(s, _)| s == 200)
+    });
+}
+
+/// The task list as JSON, through `nox task list --json`.
+pub fn tasks(ws: &Ws) -> serde_json::Value {
+    serde_json::from_str(&nox_ok(ws, &["task", "list", "--json"])).expect("json")
+}
+
+/// An executable script `name` in the workspace.
+pub fn script(ws: &Ws, name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = ws.file(name);
+    std::fs::write(&p, text).expect("script");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    p
+}
