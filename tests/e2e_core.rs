@@ -9,7 +9,7 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use crate::support::{
-    NoxPty, Ws, alive, eventually, kill, nox_bin, nox_cmd, nox_ok, socket_call, tasks, wait_socket,
+    NoxPty, Ws, alive, eventually, kill, nox_bin, nox_cmd, nox_ok, tasks, wait_socket,
 };
 
 const SHELL: &str = r#"
