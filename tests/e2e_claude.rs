@@ -166,21 +166,22 @@ fn resume_ws() -> Ws {
     ws
 }
 
+/// Every transcript of a scripted agent, concatenated.
+pub fn transcript_text(ws: &Ws, agent: &str) -> String {
+    let dir = ws.file(&format!(".nox/run/{agent}/home/.claude/projects"));
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+        .collect()
+}
+
 /// Claude Code writes its transcript asynchronously: wait until `text` is in it.
 pub fn wait_for_transcript(ws: &Ws, agent: &str, text: &str) {
     crate::support::eventually("the transcript holds the turn", 30, || {
-        let dir = ws.file(&format!(".nox/run/{agent}/home/.claude/projects"));
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|d| {
-                std::fs::read_dir(d.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains(text)))
-            })
+        transcript_text(ws, agent).contains(text)
     });
 }
 

@@ -8,6 +8,7 @@ mod e2e_core;
 mod e2e_lifecycle;
 mod e2e_resize;
 mod e2e_tasks;
+mod e2e_wedge;
 mod fidelity;
 mod hostile;
 mod snapshots;

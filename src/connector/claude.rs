@@ -79,6 +79,16 @@ impl Connector for Claude {
         input_text(screen).is_some_and(|t| !t.is_empty())
     }
 
+    /// Ctrl-C clears Claude Code's whole input box (Ctrl-U only its line);
+    /// sent only when the box holds text: on an empty box Ctrl-C arms exit.
+    fn clear_input(&self, screen: &str) -> Vec<u8> {
+        if self.input_pending(screen) {
+            b"\x03".to_vec()
+        } else {
+            Vec::new()
+        }
+    }
+
     fn delivery_evidence(&self, _obs: &Observation<'_>) -> Option<String> {
         // Only the UserPromptSubmit hook confirms a prompt.
         None

@@ -112,6 +112,11 @@ impl Connector for Generic {
         false
     }
 
+    /// Ctrl-U: kill the line (readline, and the tty's line discipline).
+    fn clear_input(&self, _screen: &str) -> Vec<u8> {
+        b"\x15".to_vec()
+    }
+
     /// The program took the prompt when a job took the foreground, the
     /// busy pattern shows, or it printed something after Enter other than
     /// the newline's echo (the terminal echoes what was typed; that proves
@@ -128,7 +133,11 @@ impl Connector for Generic {
     }
 
     fn idle_during_task(&self, obs: &Observation<'_>) -> TurnEnd {
-        TurnEnd::Completed(task_output(obs.since_submit, self.ready.as_ref()))
+        TurnEnd::Completed(task_output(
+            obs.since_submit,
+            self.ready.as_ref(),
+            obs.prompt,
+        ))
     }
 
     fn restore_session(&mut self, _id: Option<String>) {}
@@ -163,11 +172,25 @@ pub fn printable(bytes: &[u8]) -> String {
 }
 
 /// A task's own output: what the agent printed after the prompt was
-/// submitted, as text, without the trailing prompt line (`ready`) and blank
-/// edges; at most [`RESULT_MAX`] bytes, the newest.
-pub fn task_output(since_submit: &[u8], ready: Option<&Regex>) -> String {
+/// submitted, as text, without the echo of the prompt itself (a shell's
+/// line editor redraws it on Enter), the trailing prompt line (`ready`)
+/// and blank edges; at most [`RESULT_MAX`] bytes, the newest.
+pub fn task_output(since_submit: &[u8], ready: Option<&Regex>, prompt: &str) -> String {
     let text = printable(since_submit);
     let mut lines: Vec<&str> = text.lines().collect();
+    let typed: Vec<&str> = prompt
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    while let Some(first) = lines.first() {
+        let first = first.trim();
+        if first.is_empty() || typed.iter().any(|t| first.ends_with(t)) {
+            lines.remove(0);
+        } else {
+            break;
+        }
+    }
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }
@@ -203,10 +226,16 @@ mod tests {
     fn a_task_result_is_its_own_output_only() {
         let ready = Regex::new(r"ready>\s*$").expect("re");
         let out = b"\r\n\x1b[32mresult-42\x1b[0m\r\nspin |\rspin /\rspin done\r\nready> ";
-        assert_eq!(task_output(out, Some(&ready)), "result-42\nspin done");
-        assert_eq!(task_output(b"\r\n", Some(&ready)), "");
+        assert_eq!(task_output(out, Some(&ready), ""), "result-42\nspin done");
+        assert_eq!(task_output(b"\r\n", Some(&ready), ""), "");
+        let echoed = b"\rready> echo one; echo two\r\none\r\ntwo\r\nready> ";
+        assert_eq!(
+            task_output(echoed, Some(&ready), "echo one; echo two"),
+            "one\ntwo",
+            "the prompt's own echo is not its output"
+        );
         let big = "x".repeat(RESULT_MAX * 2);
-        assert!(task_output(big.as_bytes(), None).len() <= RESULT_MAX + 3);
+        assert!(task_output(big.as_bytes(), None, "").len() <= RESULT_MAX + 3);
     }
 
     #[test]
@@ -216,6 +245,7 @@ mod tests {
             screen: "",
             foreground: fg,
             since_submit: since,
+            prompt: "",
         };
         assert_eq!(g.delivery_evidence(&obs(b"\r\n", None)), None);
         assert_eq!(g.delivery_evidence(&obs(b"", None)), None);
@@ -237,6 +267,7 @@ mod tests {
                 screen,
                 foreground: fg,
                 since_submit: b"",
+                prompt: "",
             })
             .map(|s| s.0)
         };

@@ -65,6 +65,8 @@ pub struct Observation<'a> {
     pub foreground: Option<&'a str>,
     /// Output since the prompt was submitted (raw bytes).
     pub since_submit: &'a [u8],
+    /// The prompt of the task the agent holds (empty when none).
+    pub prompt: &'a str,
 }
 
 /// What a hook means for the agent.
@@ -114,6 +116,9 @@ pub trait Connector: Send + Sync {
     /// Whether the agent's input holds text the user typed (no prompt is
     /// typed over it).
     fn input_pending(&self, screen: &str) -> bool;
+    /// Bytes that clear what the agent's input holds (before a prompt is
+    /// typed again, or over a prompt an interrupted turn put back).
+    fn clear_input(&self, screen: &str) -> Vec<u8>;
     /// After a prompt was submitted: evidence that the program took it,
     /// other than a hook (`None`: none yet).
     fn delivery_evidence(&self, obs: &Observation<'_>) -> Option<String>;

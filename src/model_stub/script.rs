@@ -14,6 +14,9 @@
 //! delay_ms = 500
 //! ```
 //! `{cwd}` in a text or input string becomes the session's working directory.
+//! A turn with `when = "text"` answers any prompt containing that text,
+//! wherever it comes in the conversation (an interrupted prompt leaves the
+//! conversation, so counting prompts cannot tell which one comes next).
 
 use std::path::Path;
 
@@ -42,6 +45,9 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Turn {
+    /// Answer prompts containing this text (instead of by position).
+    #[serde(default)]
+    pub when: Option<String>,
     /// Replies in order.
     #[serde(default)]
     pub step: Vec<Step>,
@@ -95,7 +101,15 @@ impl Script {
         {
             return text("nox scripted session".into());
         }
-        let (turn, step) = position(request);
+        let (mut turn, step) = position(request);
+        let last = last_prompt(request);
+        if let Some(i) = self.turn.iter().position(|t| {
+            t.when
+                .as_deref()
+                .is_some_and(|w| last.iter().any(|p| p.contains(w)))
+        }) {
+            turn = i;
+        }
         let cwd = working_directory(request).unwrap_or_default();
         let Some(s) = self.turn.get(turn).and_then(|t| t.step.get(step)) else {
             return text(format!(
@@ -156,6 +170,17 @@ fn is_prompt(msg: &Value) -> bool {
                     && !t.starts_with("[Request interrupted")
             })
         })
+}
+
+/// The texts of the last real user prompt of `request`.
+fn last_prompt(request: &Value) -> Vec<&str> {
+    request
+        .get("messages")
+        .and_then(Value::as_array)
+        .and_then(|m| m.iter().rev().find(|m| is_prompt(m)))
+        .and_then(|m| m.get("content"))
+        .map(texts)
+        .unwrap_or_default()
 }
 
 /// (turn, step) of a request: the turn is the number of real user prompts
@@ -258,6 +283,21 @@ delay_ms = 5
         ]);
         let r = script().reply(&req(&msgs));
         assert_eq!((r.text.as_str(), r.delay_ms), ("second", 5));
+    }
+
+    #[test]
+    fn a_turn_with_when_answers_the_prompt_that_contains_it() {
+        let s = Script::parse(
+            Path::new("s.toml"),
+            "[[turn]]\n[[turn.step]]\ntext = \"first\"\n[[turn]]\nwhen = \"second task\"\n[[turn.step]]\ntext = \"second\"\n",
+        )
+        .expect("script");
+        let r = s.reply(&req(
+            &json!([{"role": "user", "content": "do the second task"}]),
+        ));
+        assert_eq!(r.text, "second");
+        let r = s.reply(&req(&json!([{"role": "user", "content": "anything"}])));
+        assert_eq!(r.text, "first");
     }
 
     #[test]

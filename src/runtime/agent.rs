@@ -104,6 +104,9 @@ pub(crate) struct AgentActor {
     stopping: Stopping,
     shutdown_replies: Vec<oneshot::Sender<()>>,
     pub(crate) job: Option<Job>,
+    /// When an interrupted turn ended: Claude Code puts the prompt back in
+    /// its input box; until the user types, that text is nox's, not theirs.
+    pub(crate) restored_at: Option<Instant>,
     session_loaded: bool,
 }
 
@@ -157,6 +160,7 @@ impl AgentActor {
             stopping: Stopping::No,
             shutdown_replies: Vec::new(),
             job: None,
+            restored_at: None,
             session_loaded: false,
         };
         tokio::spawn(actor.run(rx));
@@ -572,10 +576,16 @@ impl AgentActor {
         let screen = self.term.contents();
         let fg = self.foreground_job();
         let since = self.term.captured();
+        let prompt = self
+            .job
+            .as_ref()
+            .map(|j| j.text.clone())
+            .unwrap_or_default();
         let obs = Observation {
             screen: &screen,
             foreground: fg.as_deref(),
             since_submit: &since,
+            prompt: &prompt,
         };
         let next = self.conn.status_at_quiet(&obs);
         if let Some((status, why)) = next

@@ -52,6 +52,8 @@ pub(crate) enum JobUpdate {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
+    /// The input is being cleared; the paste follows at `at`.
+    Clearing { retried: bool },
     /// The paste is typed; Enter follows at `at`.
     Typing { retried: bool },
     /// Enter is typed; evidence is awaited until `deadline`.
@@ -96,13 +98,23 @@ impl AgentActor {
         let typed = self.term.ms_since_user_input();
         if typed < TYPING_QUIET.as_millis() as u64 {
             return Err(format!(
-                "waiting: the user typed into {name} {:.1}s ago",
-                typed as f64 / 1000.0
+                "waiting: the user is typing into {name} (a prompt goes {}s after the last key)",
+                TYPING_QUIET.as_secs()
             ));
         }
-        if self.conn.input_pending(&self.term.contents()) {
-            return Err(format!("waiting: {name}'s input box holds the user's text"));
+        let screen = self.term.contents();
+        let mut clear = false;
+        if self.conn.input_pending(&screen) {
+            // The prompt an interrupted turn put back, untouched since?
+            let ours = self
+                .restored_at
+                .is_some_and(|t| Duration::from_millis(typed) > t.elapsed());
+            if !ours {
+                return Err(format!("waiting: {name}'s input box holds the user's text"));
+            }
+            clear = true;
         }
+        self.restored_at = None;
         self.job = Some(Job {
             task: d.task,
             text: d.text,
@@ -110,14 +122,31 @@ impl AgentActor {
             at: None,
             last_progress: Instant::now(),
         });
-        self.type_prompt(false);
+        if clear {
+            self.clear_then_type(false, &screen);
+        } else {
+            self.type_prompt(false);
+        }
         self.publish();
         Ok(())
     }
 
-    fn type_prompt(&mut self, retried: bool) {
+    /// Clears the agent's input, then types the prompt a moment later.
+    fn clear_then_type(&mut self, retried: bool, screen: &str) {
+        let bytes = self.conn.clear_input(screen);
         let Some(job) = self.job.as_mut() else { return };
+        if bytes.is_empty() {
+            self.type_prompt(retried);
+            return;
+        }
+        self.term.write(&bytes);
+        job.phase = Phase::Clearing { retried };
+        job.at = Some(Instant::now() + SUBMIT_AFTER);
+    }
+
+    fn type_prompt(&mut self, retried: bool) {
         let bracketed = self.term.modes().bracketed_paste;
+        let Some(job) = self.job.as_mut() else { return };
         let bytes = encode_paste(&job.text, bracketed);
         self.term.write(&bytes);
         job.phase = Phase::Typing { retried };
@@ -134,6 +163,7 @@ impl AgentActor {
         let now = Instant::now();
         let Some(job) = self.job.as_mut() else { return };
         match job.phase {
+            Phase::Clearing { retried } => self.type_prompt(retried),
             Phase::Typing { retried } => {
                 self.term.start_capture();
                 self.term.write(b"\r");
@@ -165,10 +195,10 @@ impl AgentActor {
                     self.publish();
                 } else {
                     tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} not confirmed; typing it again");
-                    // Clear whatever half-typed input is there (Ctrl-U).
-                    self.term.write(b"\x15");
+                    // Clear whatever half-typed input is there first.
                     self.job_update(task, JobUpdate::Retried);
-                    self.type_prompt(true);
+                    let screen = self.term.contents();
+                    self.clear_then_type(true, &screen);
                 }
             }
             Phase::Running { idle_since } => {
@@ -177,6 +207,7 @@ impl AgentActor {
                     let task = job.task;
                     tracing::warn!(agent = %self.spec.name, task, "task {task}: the turn ended without a Stop: interrupted");
                     self.job = None;
+                    self.restored_at = Some(now);
                     self.term.take_capture();
                     self.job_update(task, JobUpdate::Interrupted);
                     self.publish();
@@ -197,10 +228,16 @@ impl AgentActor {
         let screen = self.term.contents();
         let fg = self.foreground_job();
         let since = self.term.captured();
+        let prompt = self
+            .job
+            .as_ref()
+            .map(|j| j.text.clone())
+            .unwrap_or_default();
         let evidence = self.conn.delivery_evidence(&Observation {
             screen: &screen,
             foreground: fg.as_deref(),
             since_submit: &since,
+            prompt: &prompt,
         });
         if let Some(evidence) = evidence {
             self.confirmed(evidence);

@@ -125,6 +125,11 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
                 Span::styled(tail, if sel { style } else { ctx.theme.accent }),
             ]),
         ));
+        // Why a task waits or failed: the line under it says.
+        if !t.detail.is_empty() && matches!(t.status, TaskStatus::Queued | TaskStatus::Failed) {
+            let why: String = t.detail.chars().take(width.saturating_sub(5)).collect();
+            lines.push((None, Line::styled(format!("   ↳ {why}"), ctx.theme.muted)));
+        }
     }
     // Keep the selected row in view.
     let sel_line = lines
