@@ -70,12 +70,17 @@ pub fn request(
         head.push_str("\r\n");
     }
     head.push_str("\r\n");
-    s.write_all(head.as_bytes())
-        .and_then(|()| s.write_all(body))
-        .map_err(|e| no_answer(e.to_string()))?;
+    // A server may answer (413) before it read everything: a failed write
+    // still leaves its answer to read.
+    let sent = s
+        .write_all(head.as_bytes())
+        .and_then(|()| s.write_all(body));
     let mut resp = Vec::new();
-    s.read_to_end(&mut resp)
-        .map_err(|e| no_answer(e.to_string()))?;
+    let read = s.read_to_end(&mut resp);
+    if resp.is_empty() {
+        sent.and(read.map(|_| ()))
+            .map_err(|e| no_answer(e.to_string()))?;
+    }
     let text = String::from_utf8_lossy(&resp);
     let Some((status_line, payload)) = text.split_once("\r\n\r\n") else {
         return Err(no_answer("the answer ended before its headers".into()));

@@ -5,6 +5,7 @@ mod support;
 mod e2e_agents;
 mod e2e_claude;
 mod e2e_core;
+mod e2e_hardening;
 mod e2e_lifecycle;
 mod e2e_resize;
 mod e2e_tasks;

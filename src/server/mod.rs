@@ -58,30 +58,45 @@ pub fn router(handle: RuntimeHandle) -> Router {
 }
 
 /// Reads every request body up front, at most [`MAX_REQUEST`] bytes
-/// (413 beyond) within [`REQUEST_TIMEOUT_SECS`] (408 when the client
-/// stalls), so no handler waits on a slow client.
+/// (413 beyond: the rest is read and dropped, up to 16 times the limit, so
+/// the client can read the answer instead of a reset connection) within
+/// [`REQUEST_TIMEOUT_SECS`] (408 when the client stalls), so no handler
+/// waits on a slow client.
 async fn body_limits(req: Request, next: Next) -> Response {
+    use futures_util::StreamExt;
     let (parts, body) = req.into_parts();
     let limit = Duration::from_secs(REQUEST_TIMEOUT_SECS);
-    let bytes = match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_REQUEST)).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => {
-            return ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the request body is over the limit of {MAX_REQUEST} bytes"),
-            )
-            .into_response();
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut kept = Vec::new();
+        let mut seen = 0usize;
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { break };
+            seen += chunk.len();
+            if seen <= MAX_REQUEST {
+                kept.extend_from_slice(&chunk);
+            } else if seen > 16 * MAX_REQUEST {
+                break;
+            }
         }
-        Err(_) => {
-            return ApiError(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                format!("the request body did not arrive within {REQUEST_TIMEOUT_SECS}s"),
-            )
-            .into_response();
-        }
+        (kept, seen)
     };
+    let Ok((bytes, seen)) = tokio::time::timeout(limit, read).await else {
+        return ApiError(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!("the request body did not arrive within {REQUEST_TIMEOUT_SECS}s"),
+        )
+        .into_response();
+    };
+    if seen > MAX_REQUEST {
+        return ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is {seen} bytes; the limit is {MAX_REQUEST} bytes"),
+        )
+        .into_response();
+    }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }

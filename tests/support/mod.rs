@@ -59,6 +59,18 @@ impl NoxPty {
         cols: u16,
         env: &[(&str, &str)],
     ) -> Self {
+        Self::start_program(ws, &nox_bin(), args, rows, cols, env)
+    }
+
+    /// Starts `program ARGS` (a wrapper that execs nox) like [`Self::start`].
+    pub fn start_program(
+        ws: &Ws,
+        program: &Path,
+        args: &[&str],
+        rows: u16,
+        cols: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -67,7 +79,7 @@ impl NoxPty {
                 pixel_height: 0,
             })
             .expect("openpty");
-        let mut cmd = CommandBuilder::new(nox_bin());
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.cwd(ws.path());
         cmd.env("HOME", ws.file("home"));
