@@ -2,12 +2,14 @@
 
 mod support;
 
+mod architecture;
 mod e2e_agents;
 mod e2e_claude;
 mod e2e_core;
 mod e2e_hardening;
 mod e2e_lifecycle;
 mod e2e_resize;
+mod e2e_storm;
 mod e2e_tasks;
 mod e2e_wedge;
 mod fidelity;

@@ -50,6 +50,14 @@ fn is_task_file(p: &Path) -> bool {
             .is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
+/// `NOX_DEBUG_WRITEBACK_DELAY_MS`: a test-only pause between importing a
+/// task file and writing its id back; never set in normal use.
+fn debug_writeback_delay() -> Option<u64> {
+    std::env::var("NOX_DEBUG_WRITEBACK_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
 /// 64-bit FNV-1a of `bytes`: a stable content identity (not a security hash).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -190,6 +198,11 @@ impl Watch {
         match self.handle.add_task(new).await {
             Ok((t, made)) => {
                 self.files.insert(t.id, path.to_path_buf());
+                if let Some(ms) = debug_writeback_delay() {
+                    // Fault injection for the kill -9 storm test: widens the
+                    // window between the task's commit and the write-back.
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
                 if let Err(e) = crate::sys::atomic_write(
                     path,
                     write_back(&text, t.id, t.status.as_str()).as_bytes(),
