@@ -132,20 +132,20 @@ ready_pattern = 'ready>\s*$'
         tasks(&ws).as_array().is_some_and(|a| a.len() >= expected)
     });
     let list = tasks(&ws);
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for t in list.as_array().expect("tasks") {
-        *seen
+        *counts
             .entry(t["title"].as_str().expect("title").to_string())
             .or_default() += 1;
     }
-    let doubled: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    let doubled: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
         doubled.is_empty(),
         "duplicates: {doubled:?} (seed {seed:#x})"
     );
     for title in cli.lock().expect("cli").keys() {
         assert_eq!(
-            seen.get(title),
+            counts.get(title),
             Some(&1),
             "acknowledged {title} lost (seed {seed:#x})"
         );
@@ -158,7 +158,7 @@ ready_pattern = 'ready>\s*$'
             .expect("title")
             .trim_start_matches("# ");
         assert_eq!(
-            seen.get(title),
+            counts.get(title),
             Some(&1),
             "{} imported once",
             path.display()
