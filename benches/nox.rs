@@ -156,6 +156,7 @@ fn ingest() {
                 env_remove: vec![],
                 rows: 24,
                 cols: 80,
+                cgroup: None,
             })
             .expect("spawn");
         let (_, wait) = term.attach(proc, None);

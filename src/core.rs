@@ -85,6 +85,7 @@ pub struct Core {
     server: JoinHandle<()>,
     watcher: Option<JoinHandle<()>>,
     reaper: JoinHandle<()>,
+    cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
     _lock: FileLock,
 }
 
@@ -150,6 +151,23 @@ impl Core {
         let backend = NativePty::new(opts.nox_exe.clone())
             .map_err(|e| CoreError::Io(format!("cannot start the PTY spawner: {e}")))?;
         let instance = format!("{}-{}", std::process::id(), crate::sys::uuid::new_v4());
+        let key = format!(
+            "nox-{:016x}",
+            crate::runtime::taskfiles::fnv1a(ws.root.as_os_str().as_encoded_bytes())
+        );
+        let cgroups = crate::sys::cgroup::Cgroups::open(&key).map(Arc::new);
+        match &cgroups {
+            Some(cg) => {
+                // A nox of this workspace killed with SIGKILL left these.
+                let n = cg.sweep();
+                if n > 0 {
+                    tracing::warn!("ended {n} process(es) a previous nox left behind");
+                }
+            }
+            None => {
+                tracing::info!("no writable cgroup: agents are tracked by their environment tags")
+            }
+        }
         let handle = runtime::start(
             RuntimeOptions {
                 workspace: ws.clone(),
@@ -163,6 +181,7 @@ impl Core {
                 events,
                 lease: opts.lease,
                 instance: instance.clone(),
+                cgroups: cgroups.clone(),
             },
             opts.config.agents,
         );
@@ -189,6 +208,7 @@ impl Core {
             server,
             watcher,
             reaper,
+            cgroups,
             _lock: lock,
         })
     }
@@ -211,8 +231,12 @@ impl Core {
         let _ = tokio::time::timeout(Duration::from_secs(8), self.handle.shutdown()).await;
         self.reaper.abort();
         let instance = self.instance.clone();
+        let cgroups = self.cgroups.clone();
         let _ = tokio::task::spawn_blocking(move || {
             crate::sys::kill_tagged(&instance, None, Duration::from_secs(1));
+            if let Some(cg) = cgroups {
+                cg.remove();
+            }
             crate::sys::reap_orphans(&|_| false);
         })
         .await;

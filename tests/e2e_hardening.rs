@@ -326,3 +326,24 @@ fn help_lists_the_global_flags_once_without_stray_backticks() {
         }
     }
 }
+
+#[test]
+fn a_daemon_that_outlived_a_killed_nox_ends_at_its_next_start() {
+    let probe = format!("nox-probe-{}", std::process::id());
+    let Some(cg) = nox::sys::cgroup::Cgroups::open(&probe) else {
+        eprintln!("no writable cgroup v2 here: a SIGKILL of nox leaves such a daemon running (documented)");
+        return;
+    };
+    cg.remove();
+    let ws = Ws::new(
+        "[[agent]]\nname = \"d\"\ncommand = \"sh\"\nargs = [\"-c\", \"setsid sleep 1000 & echo $! > daemon.pid; exec sleep 1000\"]\n",
+    );
+    let nox = NoxPty::start(&ws, &[], 30, 120);
+    let daemon = read_pid(&ws.file("daemon.pid"), 15);
+    crate::support::kill(nox.pid(), nix::sys::signal::Signal::SIGKILL);
+    drop(nox);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(alive(daemon), "the agent's daemon survives a SIGKILL of nox");
+    let _again = NoxPty::start(&ws, &[], 30, 120);
+    eventually("the next start ends it", 10, || !alive(daemon));
+}

@@ -29,6 +29,7 @@ pub fn base_request(spec: &AgentSpec, instance: &str, rows: u16, cols: u16) -> S
         env_remove: vec!["COLORTERM".into(), "TMUX".into(), "TMUX_PANE".into()],
         rows,
         cols,
+        cgroup: None,
     }
 }
 

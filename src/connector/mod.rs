@@ -38,6 +38,8 @@ pub struct SpawnRequest {
     pub rows: u16,
     /// PTY columns.
     pub cols: u16,
+    /// A cgroup (v2) directory the process joins before exec, if any.
+    pub cgroup: Option<PathBuf>,
 }
 
 /// What preparing a spawn needs from the runtime.

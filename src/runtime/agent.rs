@@ -42,6 +42,7 @@ pub(crate) struct Shared {
     pub(crate) signals: mpsc::UnboundedSender<Signal>,
     pub(crate) lease: Duration,
     pub(crate) instance: String,
+    pub(crate) cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
 }
 
 /// What agent actors tell the scheduler.
@@ -392,7 +393,10 @@ impl AgentActor {
             nox_exe: self.shared.nox_exe.as_deref(),
             instance: &self.shared.instance,
         };
-        let req = self.conn.prepare(&self.spec, &ctx, size).await;
+        let mut req = self.conn.prepare(&self.spec, &ctx, size).await;
+        if let (Ok(r), Some(cg)) = (req.as_mut(), &self.shared.cgroups) {
+            r.cgroup = cg.agent(&self.spec.name).ok();
+        }
         let backend = Arc::clone(&self.shared.backend);
         let spawned = match req {
             Ok(req) => tokio::task::spawn_blocking(move || backend.spawn(req))
@@ -523,8 +527,11 @@ impl AgentActor {
     async fn reap_leftovers(&self) {
         let (instance, agent) = (self.shared.instance.clone(), self.spec.name.clone());
         let grace = self.shared.stop_grace.min(Duration::from_secs(2));
+        let cgroups = self.shared.cgroups.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            let n = crate::sys::kill_tagged(&instance, Some(&agent), grace);
+            let mut n = crate::sys::kill_tagged(&instance, Some(&agent), grace);
+            // What the tags missed (a cleared environment) the cgroup holds.
+            n += cgroups.map_or(0, |c| c.kill(&agent));
             if n > 0 {
                 tracing::info!(agent = %agent, "ended {n} process(es) {agent} left behind");
             }

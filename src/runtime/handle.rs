@@ -88,6 +88,8 @@ pub struct RuntimeOptions {
     pub lease: Duration,
     /// This instance's tag (`NOX_INSTANCE` of every agent).
     pub instance: String,
+    /// One cgroup per agent, where one is writable.
+    pub cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
 }
 
 pub(crate) struct Entry {

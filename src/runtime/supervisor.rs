@@ -41,6 +41,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         signals,
         lease: opts.lease,
         instance: opts.instance,
+        cgroups: opts.cgroups,
     });
     let sched = super::scheduler::spawn(super::scheduler::Init {
         store: opts.store.clone(),

@@ -12,6 +12,7 @@
 //!   `NOX_INSTANCE`/`NOX_AGENT` environment tags they inherit
 //!   ([prctl(2)] `PR_SET_CHILD_SUBREAPER`, [proc(5)], waitpid(2)).
 //! - [`umask`]: the private 077 umask nox runs with ([umask(2)]).
+//! - [`cgroup`]: one cgroup v2 per agent, where one is writable.
 //! - [`program`]: resolving an agent's program as execvp(3) would.
 //! - [`uuid`]: random session ids.
 //!
@@ -26,6 +27,7 @@
 //! [umask(2)]: https://man7.org/linux/man-pages/man2/umask.2.html
 
 pub mod atomic;
+pub mod cgroup;
 pub mod lock;
 pub mod program;
 pub mod reaper;

@@ -20,6 +20,8 @@ use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 pub const PTY_EXEC_ARG: &str = "__pty-exec";
 /// Environment variable carrying nox's pid to the helper.
 pub const PARENT_PID_ENV: &str = "NOX_PTY_PARENT_PID";
+/// Environment variable naming the cgroup directory the helper joins.
+pub const CGROUP_ENV: &str = "NOX_PTY_CGROUP";
 /// Environment variable carrying the user's umask (octal) to the helper:
 /// nox runs with 077, agents with the umask the user started nox with.
 pub const UMASK_ENV: &str = "NOX_PTY_UMASK";
@@ -126,6 +128,9 @@ fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProc
             c.arg(&req.program);
             c.env(PARENT_PID_ENV, std::process::id().to_string());
             c.env(UMASK_ENV, format!("{:o}", crate::sys::umask::original()));
+            if let Some(cg) = &req.cgroup {
+                c.env(CGROUP_ENV, cg);
+            }
             c
         }
         None => CommandBuilder::new(&req.program),
@@ -188,6 +193,11 @@ pub fn pty_exec_main(args: &[OsString]) -> i32 {
     {
         return 127;
     }
+    if let Some(cg) = std::env::var_os(CGROUP_ENV)
+        && let Err(e) = crate::sys::cgroup::join(std::path::Path::new(&cg))
+    {
+        eprintln!("nox: cannot join the cgroup {}: {e}", cg.to_string_lossy());
+    }
     if let Some(mask) = std::env::var(UMASK_ENV)
         .ok()
         .and_then(|m| u32::from_str_radix(&m, 8).ok())
@@ -198,6 +208,7 @@ pub fn pty_exec_main(args: &[OsString]) -> i32 {
         .args(rest)
         .env_remove(PARENT_PID_ENV)
         .env_remove(UMASK_ENV)
+        .env_remove(CGROUP_ENV)
         .exec();
     eprintln!("nox: cannot run {}: {err}", program.to_string_lossy());
     127
@@ -220,6 +231,7 @@ mod tests {
                 env_remove: vec![],
                 rows: 7,
                 cols: 33,
+                cgroup: None,
             })
             .expect("spawn");
         let mut out = Vec::new();
