@@ -111,7 +111,10 @@ const CONFIG_HEADER: &str = r#"# nox workspace configuration. Every field of an 
 # [ui]
 # theme = "default"             # default | light | solarized, or a file in $XDG_CONFIG_HOME/nox/themes/
 # keymap = "default"            # default | vim, or a file in $XDG_CONFIG_HOME/nox/keymaps/
-# scrollback = 10000            # lines of scrollback per agent
+# scrollback = 10000            # lines of scrollback per agent (at most 100000)
+#
+# [routing]
+# lease_secs = 600              # a task whose agent shows no progress this long goes back to the queue
 
 "#;
 
