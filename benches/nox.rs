@@ -77,6 +77,10 @@ struct Running {
 
 impl Running {
     fn start(dir: &Path, rows: u16, cols: u16) -> Self {
+        Self::start_bin(Path::new(env!("CARGO_BIN_EXE_nox")), dir, rows, cols)
+    }
+
+    fn start_bin(bin: &Path, dir: &Path, rows: u16, cols: u16) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -85,7 +89,7 @@ impl Running {
                 pixel_height: 0,
             })
             .expect("pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_nox"));
+        let mut cmd = CommandBuilder::new(bin);
         cmd.cwd(dir);
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", dir);
@@ -172,6 +176,22 @@ fn ingest() {
     }
     let pane = mb / median(runs.clone());
     println!("  nox pane (reader → vt100)        {pane:8.1} MB/s   runs: {runs:.3?}");
+    // The parser alone, from memory, in 64 KiB chunks: the ceiling of the pane.
+    let bare: Vec<f64> = (0..3)
+        .map(|_| {
+            let mut p = vt100::Parser::new(24, 80, 10_000);
+            let t0 = Instant::now();
+            for chunk in data.chunks(64 * 1024) {
+                p.process(chunk);
+            }
+            t0.elapsed().as_secs_f64()
+        })
+        .collect();
+    let bare = mb / median(bare);
+    println!(
+        "  vt100 0.16.2 alone (same bytes)   {bare:8.1} MB/s   pane / parser alone: {:.2}x",
+        pane / bare
+    );
 
     // 2. The whole dashboard: nox binary, agent pane drawn to a drained PTY.
     let mut runs = Vec::new();
@@ -197,6 +217,19 @@ fn ingest() {
     }
     let dash = mb / median(runs.clone());
     println!("  nox dashboard (binary, drawing)  {dash:8.1} MB/s   runs: {runs:.3?}");
+    if let Some(base) = common::baseline::binary() {
+        let runs: Vec<f64> = (0..3)
+            .map(|i| {
+                common::baseline::dashboard_run(&base, &dir.path().join(format!("base{i}")), &file)
+            })
+            .collect();
+        let b = mb / median(runs.clone());
+        println!(
+            "  baseline dashboard ({})  {b:8.1} MB/s   runs: {runs:.3?}\n  ratio nox dashboard / baseline: {:.2}x",
+            base.display(),
+            dash / b
+        );
+    }
 
     // 3. tmux, the same file, by the reference harness.
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/tmux_throughput.py");
@@ -581,4 +614,31 @@ fn dispatch() {
         println!("  CLI (`nox task add`, socket): p50 {c50:6.2} ms  p95 {c95:6.2} ms (includes starting the nox process)");
         core.shutdown().await;
     });
+    if let Some(base) = common::baseline::binary() {
+        let new_bin = PathBuf::from(env!("CARGO_BIN_EXE_nox"));
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        // Interleaved rounds, 40 samples each: p95 of few samples is noise.
+        for round in 0..4 {
+            let d = tempfile::tempdir().expect("tmp");
+            ours.extend(common::baseline::cli_dispatch(
+                &new_bin,
+                &d.path().join(format!("n{round}")),
+                10,
+            ));
+            theirs.extend(common::baseline::cli_dispatch(
+                &base,
+                &d.path().join(format!("b{round}")),
+                10,
+            ));
+        }
+        let (o50, o95) = (percentile(&mut ours, 0.5), percentile(&mut ours, 0.95));
+        let (t50, t95) = (percentile(&mut theirs, 0.5), percentile(&mut theirs, 0.95));
+        println!("  same run, each binary's own dashboard and CLI:");
+        println!("    nox      p50 {o50:6.2} ms  p95 {o95:6.2} ms");
+        println!(
+            "    baseline p50 {t50:6.2} ms  p95 {t95:6.2} ms  ({})",
+            base.display()
+        );
+        println!("    p95 ratio nox / baseline: {:.2}x", o95 / t95);
+    }
 }

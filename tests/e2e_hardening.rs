@@ -331,7 +331,9 @@ fn help_lists_the_global_flags_once_without_stray_backticks() {
 fn a_daemon_that_outlived_a_killed_nox_ends_at_its_next_start() {
     let probe = format!("nox-probe-{}", std::process::id());
     let Some(cg) = nox::sys::cgroup::Cgroups::open(&probe) else {
-        eprintln!("no writable cgroup v2 here: a SIGKILL of nox leaves such a daemon running (documented)");
+        eprintln!(
+            "no writable cgroup v2 here: a SIGKILL of nox leaves such a daemon running (documented)"
+        );
         return;
     };
     cg.remove();
@@ -343,7 +345,10 @@ fn a_daemon_that_outlived_a_killed_nox_ends_at_its_next_start() {
     crate::support::kill(nox.pid(), nix::sys::signal::Signal::SIGKILL);
     drop(nox);
     std::thread::sleep(Duration::from_millis(500));
-    assert!(alive(daemon), "the agent's daemon survives a SIGKILL of nox");
+    assert!(
+        alive(daemon),
+        "the agent's daemon survives a SIGKILL of nox"
+    );
     let _again = NoxPty::start(&ws, &[], 30, 120);
     eventually("the next start ends it", 10, || !alive(daemon));
 }

@@ -1,2 +1,3 @@
 //! Shared bench helpers.
+pub mod baseline;
 pub mod termgen;

@@ -12,19 +12,26 @@ use crate::domain::{Event, EventBody, TaskId};
 /// Inserts `body` at `ts_ms`; returns the new row id (the event's id).
 /// Called by [`super::Tx::emit`], which publishes after the commit.
 pub fn insert(conn: &Connection, ts_ms: u64, body: &EventBody) -> Result<u64> {
-    let v = serde_json::to_value(body).unwrap_or(Value::Null);
-    let data = v.get("data").cloned().unwrap_or(Value::Null);
+    let data = data_json(body);
     conn.prepare_cached(
         "INSERT INTO events(ts_ms, kind, agent, task, data) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![
-        ts_ms,
-        body.kind(),
-        body.agent(),
-        body.task(),
-        data.to_string()
-    ])?;
+    .execute(params![ts_ms, body.kind(), body.agent(), body.task(), data])?;
     Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or_default())
+}
+
+/// The JSON of `body`'s fields (its `data`), serialized once: serde_json
+/// writes an adjacently tagged enum as `{"kind":"…","data":…}`, tag first.
+fn data_json(body: &EventBody) -> String {
+    let whole = serde_json::to_string(body).unwrap_or_default();
+    let head = format!("{{\"kind\":\"{}\",\"data\":", body.kind());
+    match whole.strip_prefix(&head).and_then(|r| r.strip_suffix('}')) {
+        Some(data) => data.to_string(),
+        None => serde_json::to_value(body)
+            .ok()
+            .and_then(|v| v.get("data").map(Value::to_string))
+            .unwrap_or_else(|| "null".into()),
+    }
 }
 
 /// Which events [`list`] returns.
@@ -175,6 +182,13 @@ mod tests {
             [all[3].id, all[4].id]
         );
         assert_eq!(store.read(last_id).expect("last"), all[5].id);
+    }
+
+    #[test]
+    fn the_data_column_holds_the_fields() {
+        let b = status("a", AgentStatus::Busy);
+        let v: Value = serde_json::from_str(&data_json(&b)).expect("json");
+        assert_eq!(v, serde_json::to_value(&b).expect("v")["data"]);
     }
 
     #[test]
