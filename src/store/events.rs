@@ -20,7 +20,7 @@ pub fn insert(conn: &Connection, ts_ms: u64, body: &EventBody) -> Result<u64> {
     Ok(u64::try_from(conn.last_insert_rowid()).unwrap_or_default())
 }
 
-/// The JSON of `body`'s fields (its `data`), serialized once: serde_json
+/// The JSON of `body`'s fields (its `data`), serialized once: `serde_json`
 /// writes an adjacently tagged enum as `{"kind":"…","data":…}`, tag first.
 fn data_json(body: &EventBody) -> String {
     let whole = serde_json::to_string(body).unwrap_or_default();
