@@ -19,8 +19,8 @@ use super::handle::{AgentInfo, Entry, Registry};
 use super::pty::log::{AgentLog, DEFAULT_CAP};
 use super::pty::{ExitInfo, PtyBackend, Term};
 use crate::config::Workspace;
+use crate::connector::Connector;
 use crate::connector::stubs::StubPool;
-use crate::connector::{Connector, Observation};
 use crate::domain::hook::HookEvent;
 use crate::domain::{AgentSpec, AgentStatus, EventBody, RestartDecision, RestartTracker, TaskId};
 use crate::store::Store;
@@ -537,79 +537,5 @@ impl AgentActor {
             }
         })
         .await;
-    }
-
-    fn on_activity(&mut self) {
-        self.progress();
-        if self.conn.busy_on_output()
-            && matches!(
-                self.status,
-                AgentStatus::Starting | AgentStatus::Idle | AgentStatus::Waiting
-            )
-        {
-            self.set_status(AgentStatus::Busy, "output");
-        }
-        self.check_delivery();
-        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
-    }
-
-    /// The command name of the terminal's foreground job when it is not
-    /// the agent's own process (a shell running `sleep 15`), from
-    /// tcgetpgrp on the PTY master and /proc/PGRP/comm.
-    pub(crate) fn foreground_job(&self) -> Option<String> {
-        let own = i32::try_from(self.pid?).ok()?;
-        let fg = self.term.foreground_pgrp()?;
-        if fg == own || fg <= 0 {
-            return None;
-        }
-        let comm = std::fs::read_to_string(format!("/proc/{fg}/comm")).unwrap_or_default();
-        Some(match comm.trim() {
-            "" => format!("process group {fg}"),
-            c => c.to_string(),
-        })
-    }
-
-    fn on_quiet(&mut self) {
-        let quiet = Duration::from_millis(self.term.ms_since_output());
-        if quiet < IDLE_AFTER {
-            self.quiet_at = Some(Instant::now() + IDLE_AFTER.saturating_sub(quiet));
-            return;
-        }
-        self.quiet_at = None;
-        self.term.set_quiet();
-        if self.pid.is_none() {
-            return;
-        }
-        let screen = self.term.contents();
-        let fg = self.foreground_job();
-        let since = self.term.captured();
-        let prompt = self
-            .job
-            .as_ref()
-            .map(|j| j.text.clone())
-            .unwrap_or_default();
-        let obs = Observation {
-            screen: &screen,
-            foreground: fg.as_deref(),
-            since_submit: &since,
-            prompt: &prompt,
-        };
-        let next = self.conn.status_at_quiet(&obs);
-        if let Some((status, why)) = next
-            && (status != self.status || (status == AgentStatus::Busy && fg.is_some()))
-        {
-            self.set_status(status, why);
-        }
-        if fg.is_some() {
-            // A silent foreground job: look again, it ends without a sound.
-            self.quiet_at = Some(Instant::now() + IDLE_AFTER);
-        }
-        self.check_delivery();
-        if self.status == AgentStatus::Idle {
-            self.idle_with_job(&obs);
-        }
-        if self.status == AgentStatus::Waiting {
-            self.progress();
-        }
     }
 }

@@ -225,20 +225,7 @@ impl AgentActor {
         ) {
             return;
         }
-        let screen = self.term.contents();
-        let fg = self.foreground_job();
-        let since = self.term.captured();
-        let prompt = self
-            .job
-            .as_ref()
-            .map(|j| j.text.clone())
-            .unwrap_or_default();
-        let evidence = self.conn.delivery_evidence(&Observation {
-            screen: &screen,
-            foreground: fg.as_deref(),
-            since_submit: &since,
-            prompt: &prompt,
-        });
+        let evidence = self.conn.delivery_evidence(&self.observe().view());
         if let Some(evidence) = evidence {
             self.confirmed(evidence);
         }

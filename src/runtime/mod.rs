@@ -7,6 +7,7 @@
 pub mod agent;
 mod agent_hook;
 pub mod agent_job;
+mod agent_status;
 pub mod error;
 pub mod handle;
 pub mod pty;

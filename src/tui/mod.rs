@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod app_mouse;
 pub mod app_overlay;
 pub mod app_tasks;
 pub mod dialog;
