@@ -148,8 +148,10 @@ impl Core {
             path: socket.clone(),
             message: e.to_string(),
         })?;
-        let backend = NativePty::new(opts.nox_exe.clone())
-            .map_err(|e| CoreError::Io(format!("cannot start the PTY spawner: {e}")))?;
+        let backend = Arc::new(
+            NativePty::new(opts.nox_exe.clone())
+                .map_err(|e| CoreError::Io(format!("cannot start the PTY spawner: {e}")))?,
+        );
         let instance = format!("{}-{}", std::process::id(), crate::sys::uuid::new_v4());
         let key = format!(
             "nox-{:016x}",
@@ -172,7 +174,7 @@ impl Core {
             RuntimeOptions {
                 workspace: ws.clone(),
                 scrollback: opts.scrollback,
-                backend: Arc::new(backend),
+                backend: Arc::clone(&backend) as Arc<dyn crate::runtime::pty::PtyBackend>,
                 wake: opts.wake,
                 size: opts.size,
                 stop_grace: opts.stop_grace,
@@ -198,7 +200,7 @@ impl Core {
                 None
             }
         };
-        let reaper = tokio::spawn(reap(handle.clone()));
+        let reaper = tokio::spawn(reap(Arc::clone(&backend)));
         Ok(Self {
             handle,
             store,
@@ -240,7 +242,11 @@ impl Core {
             crate::sys::reap_orphans(&|_| false);
         })
         .await;
-        if let Err(e) = self.store.flush() {
+        let store = self.store.clone();
+        let flushed = tokio::task::spawn_blocking(move || store.flush())
+            .await
+            .unwrap_or_else(|e| Err(crate::store::StoreError::Refused(e.to_string())));
+        if let Err(e) = flushed {
             tracing::error!("the store could not save the last events: {e}");
             eprintln!("nox: the store could not save the last events: {e}");
         }
@@ -248,21 +254,16 @@ impl Core {
 }
 
 /// Reaps orphans reparented to nox (it is a subreaper) when they exit,
-/// never an agent process (its own thread waits for it).
-async fn reap(handle: RuntimeHandle) {
+/// never a process the spawner started (its own thread waits for it, from
+/// the moment it is forked).
+async fn reap(backend: Arc<NativePty>) {
     let Ok(mut sigchld) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::child())
     else {
         return;
     };
     while sigchld.recv().await.is_some() {
-        let agents: Vec<i32> = handle
-            .agents()
-            .iter()
-            .filter_map(|a| a.pid.and_then(|p| i32::try_from(p).ok()))
-            .collect();
-        let _ = tokio::task::spawn_blocking(move || {
-            crate::sys::reap_orphans(&|pid| agents.contains(&pid))
-        })
-        .await;
+        let b = Arc::clone(&backend);
+        let _ =
+            tokio::task::spawn_blocking(move || crate::sys::reap_orphans(&|pid| b.owns(pid))).await;
     }
 }

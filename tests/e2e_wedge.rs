@@ -34,11 +34,14 @@ fn causes(ws: &Ws, id: u64) -> Vec<String> {
 
 #[test]
 fn a_lease_that_lapses_puts_the_task_back_in_the_queue() {
-    let ws = Ws::new(&format!("{SHELL}\n[routing]\nlease_secs = 2\n"));
+    // An agent that takes a prompt, says so, then hangs: no output, no job
+    // in the foreground, no hook — no progress, so its lease lapses.
+    let ws = Ws::new(
+        "[[agent]]\nname = \"sh\"\ncommand = \"sh\"\nargs = [\"-c\", \"printf 'ready> '; while read l; do echo working; sleep 1000; done\"]\nready_pattern = 'ready>\\s*$'\n\n[routing]\nlease_secs = 2\n",
+    );
     let nox = NoxPty::start(&ws, &[], 30, 120);
     nox.wait_for("agent idle", 15, |s| s.contains("sh · idle"));
-    // A silent job: no output, no progress; the lease lapses.
-    nox_ok(&ws, &["task", "add", "hang", "--body", "sleep 60"]);
+    nox_ok(&ws, &["task", "add", "hang", "--body", "please hang"]);
     eventually("the task runs", 15, || tasks(&ws)[0]["status"] == "running");
     eventually("the lease lapsed and the task is queued again", 15, || {
         let t = &tasks(&ws)[0];
@@ -58,6 +61,59 @@ fn a_lease_that_lapses_puts_the_task_back_in_the_queue() {
         agents[0]["current_task"],
         serde_json::Value::Null,
         "{agents}"
+    );
+}
+
+#[test]
+fn a_long_silent_job_keeps_its_lease_and_a_lost_task_goes_to_another_agent() {
+    let agent = |name: &str| {
+        format!(
+            "[[agent]]\nname = \"{name}\"\ncommand = \"bash\"\nargs = [\"--norc\", \"--noprofile\", \"-i\"]\n\
+             env = {{ PS1 = \"ready> \" }}\nready_pattern = 'ready>\\s*$'\n"
+        )
+    };
+    let ws = Ws::new(&format!(
+        "{}{}\n[routing]\nlease_secs = 2\n",
+        agent("a"),
+        agent("b")
+    ));
+    let nox = NoxPty::start(&ws, &[], 30, 120);
+    nox.wait_for("agents idle", 15, |s| s.contains("2 idle"));
+    // A silent job in the foreground is work: the lease holds past 2 s.
+    nox_ok(
+        &ws,
+        &["task", "add", "build", "--body", "sleep 4; echo built"],
+    );
+    eventually("task done", 20, || tasks(&ws)[0]["status"] == "done");
+    assert_eq!(tasks(&ws)[0]["attempts"], 1, "{}", tasks(&ws)[0]);
+    // Its agent is stopped mid-task: the task goes to the other one.
+    nox_ok(
+        &ws,
+        &[
+            "task",
+            "add",
+            "second",
+            "--body",
+            "sleep 3; echo second-done",
+        ],
+    );
+    eventually("task 2 runs", 15, || {
+        show(&ws, 2)["task"]["status"] == "running"
+    });
+    let first = show(&ws, 2)["task"]["assignee"]
+        .as_str()
+        .expect("holder")
+        .to_string();
+    nox_ok(&ws, &["agent", "stop", &first]);
+    eventually("task 2 done by the other agent", 30, || {
+        show(&ws, 2)["task"]["status"] == "done"
+    });
+    let t = &show(&ws, 2)["task"];
+    assert_ne!(t["assignee"].as_str(), Some(first.as_str()), "{t}");
+    assert_eq!(
+        (t["attempts"].as_u64(), t["result"].as_str()),
+        (Some(2), Some("second-done")),
+        "{t}"
     );
 }
 

@@ -12,6 +12,9 @@ use crate::domain::agent::valid_agent_name;
 use crate::domain::limits::MAX_SCROLLBACK;
 use crate::domain::{AgentKind, AgentSpec, Isolation, PermissionMode, RestartPolicy};
 
+/// Longest lease `[routing] lease_secs` may set: 7 days.
+pub const MAX_LEASE_SECS: u64 = 7 * 24 * 3600;
+
 /// Default lines of scrollback kept per agent.
 pub const DEFAULT_SCROLLBACK: usize = 10_000;
 
@@ -133,13 +136,13 @@ pub fn parse_config(path: &Path, src: &str, root: &Path) -> Result<Config, Confi
         .routing
         .lease_secs
         .as_ref()
-        .filter(|l| *l.get_ref() == 0)
+        .filter(|l| !(1..=MAX_LEASE_SECS).contains(l.get_ref()))
     {
         return Err(ConfigError::at(
             path,
             src,
             Some(l.span()),
-            "`lease_secs` must be at least 1",
+            format!("`lease_secs` must be 1 to {MAX_LEASE_SECS} (7 days)"),
         ));
     }
     let mut seen = HashSet::new();
@@ -343,6 +346,8 @@ theme = "light"
         assert_eq!(c.routing.lease_secs.map(|l| *l.get_ref()), Some(3));
         let e = err_of("[routing]\nlease_secs = 0\n");
         assert_eq!(e.line, 2);
+        let e = err_of("[routing]\nlease_secs = 9223372036854775807\n");
+        assert!(e.message.contains("7 days"), "{}", e.message);
         let e = err_of("[routing]\nlease = 3\n");
         assert!(e.message.contains("lease"), "{}", e.message);
     }

@@ -79,6 +79,10 @@ impl Connector for Claude {
         input_text(screen).is_some_and(|t| !t.is_empty())
     }
 
+    fn prompt_still_typed(&self, screen: &str) -> Option<bool> {
+        input_text(screen).map(|t| !t.is_empty())
+    }
+
     /// Ctrl-C clears Claude Code's whole input box (Ctrl-U only its line);
     /// sent only when the box holds text: on an empty box Ctrl-C arms exit.
     fn clear_input(&self, screen: &str) -> Vec<u8> {

@@ -113,6 +113,10 @@ impl Connector for Generic {
         false
     }
 
+    fn prompt_still_typed(&self, _screen: &str) -> Option<bool> {
+        None
+    }
+
     /// Ctrl-U: kill the line (readline, and the tty's line discipline).
     fn clear_input(&self, _screen: &str) -> Vec<u8> {
         b"\x15".to_vec()

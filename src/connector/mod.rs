@@ -118,6 +118,10 @@ pub trait Connector: Send + Sync {
     /// Whether the agent's input holds text the user typed (no prompt is
     /// typed over it).
     fn input_pending(&self, screen: &str) -> bool;
+    /// Whether the typed prompt still sits in the agent's input (not yet
+    /// submitted): `Some(false)` when the input is visibly empty, `None`
+    /// when the kind cannot tell.
+    fn prompt_still_typed(&self, screen: &str) -> Option<bool>;
     /// Bytes that clear what the agent's input holds (before a prompt is
     /// typed again, or over a prompt an interrupted turn put back).
     fn clear_input(&self, screen: &str) -> Vec<u8>;

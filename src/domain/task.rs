@@ -95,6 +95,11 @@ pub struct Task {
     pub after: Vec<TaskId>,
     /// Explicit assignee, or the agent holding the lease.
     pub assignee: Option<String>,
+    /// The assignee was chosen (CLI `--assign`, the dashboard, a task file):
+    /// routing waits for that agent. Otherwise it is only the agent that
+    /// held the task last, forgotten when the task goes back to the queue.
+    #[serde(default)]
+    pub pinned: bool,
     /// Status.
     pub status: TaskStatus,
     /// Deliveries so far.
@@ -215,6 +220,7 @@ impl Task {
             needs: Vec::new(),
             after,
             assignee: None,
+            pinned: false,
             status: if deps_done {
                 TaskStatus::Queued
             } else {
@@ -341,6 +347,10 @@ pub fn transition(t: &Task, ev: &TaskEvent) -> Result<Task, TransitionError> {
         }
         (S::Assigned | S::Running, TaskEvent::Lost { why, now_ms }) => {
             n.lease_until = None;
+            if !n.pinned {
+                // Any capable agent may take it now, not only the one that lost it.
+                n.assignee = None;
+            }
             n.detail.clone_from(why);
             if n.attempts >= n.max_attempts {
                 n.status = S::Failed;
@@ -430,7 +440,7 @@ pub struct Candidate<'a> {
 /// assignee when idle; else an idle agent having every `needs`, least loaded,
 /// ties by name.
 pub fn route<'a>(task: &Task, agents: &[Candidate<'a>]) -> Option<&'a str> {
-    if let Some(who) = &task.assignee {
+    if let Some(who) = task.assignee.as_ref().filter(|_| task.pinned) {
         return agents
             .iter()
             .find(|a| a.name == who && a.idle)

@@ -236,6 +236,7 @@ fn routing_prefers_assignee_then_capable_least_loaded_by_name() {
     ];
     assert_eq!(route(&t, &loaded), Some("b"), "least loaded");
     t.assignee = Some("d".into());
+    t.pinned = true;
     assert_eq!(
         route(&t, &agents),
         None,
@@ -247,6 +248,9 @@ fn routing_prefers_assignee_then_capable_least_loaded_by_name() {
         Some("c"),
         "explicit assignee, needs aside"
     );
+    t.assignee = Some("d".into());
+    t.pinned = false;
+    assert_eq!(route(&t, &agents), Some("a"), "a lease holder is no choice");
     t.assignee = None;
     t.needs = vec!["go".into()];
     assert_eq!(route(&t, &agents), None);
@@ -323,4 +327,23 @@ fn defer_keeps_a_queued_task_queued_with_the_reason() {
         .describe(),
         "assigned to alpha"
     );
+}
+
+#[test]
+fn a_lost_task_forgets_its_last_holder_but_not_a_chosen_assignee() {
+    let lost = |pinned: bool| {
+        let mut t = task(TaskStatus::Running);
+        t.assignee = Some("a".into());
+        t.pinned = pinned;
+        transition(
+            &t,
+            &TaskEvent::Lost {
+                why: "agent a was stopped".into(),
+                now_ms: 0,
+            },
+        )
+        .expect("lost")
+    };
+    assert_eq!(lost(false).assignee, None);
+    assert_eq!(lost(true).assignee.as_deref(), Some("a"));
 }

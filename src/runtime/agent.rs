@@ -305,7 +305,19 @@ impl AgentActor {
         }
     }
 
+    /// Not stopping, not waiting out a restart backoff.
+    pub(crate) fn running_normally(&self) -> bool {
+        self.stopping == Stopping::No && self.restart_at.is_none()
+    }
+
     async fn on_cmd(&mut self, c: AgentCmd) {
+        if self.stopping == Stopping::Shutdown
+            && matches!(c, AgentCmd::Start | AgentCmd::Stop | AgentCmd::Restart)
+        {
+            // nox is exiting: nothing starts again, and the stop in
+            // progress is the shutdown's.
+            return;
+        }
         match c {
             AgentCmd::Start => {
                 if self.pid.is_none() {

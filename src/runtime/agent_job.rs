@@ -86,7 +86,7 @@ impl AgentActor {
     /// Types `d`'s prompt now, or says why not.
     pub(crate) fn deliver(&mut self, d: Deliver) -> Result<(), String> {
         let name = &self.spec.name;
-        if self.pid.is_none() {
+        if self.pid.is_none() || !self.running_normally() {
             return Err(format!("waiting: agent {name} is not running"));
         }
         if let Some(j) = &self.job {
@@ -187,17 +187,29 @@ impl AgentActor {
                     return;
                 }
                 let task = job.task;
+                let screen = self.term.contents();
                 if retried {
                     tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} stalled");
-                    self.job = None;
-                    self.term.take_capture();
+                    self.drop_job();
                     self.job_update(task, JobUpdate::Stalled);
                     self.publish();
+                } else if self.conn.prompt_still_typed(&screen) == Some(false) {
+                    // The program took the text (its input is empty) but has
+                    // not confirmed yet: typing it again would submit it
+                    // twice. Wait once more instead.
+                    tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} taken but not confirmed yet; waiting once more");
+                    self.job_update(task, JobUpdate::Retried);
+                    if let Some(job) = self.job.as_mut() {
+                        job.phase = Phase::Confirming {
+                            retried: true,
+                            deadline: now + CONFIRM_WITHIN,
+                        };
+                        job.at = Some(now + EVIDENCE_POLL);
+                    }
                 } else {
                     tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} not confirmed; typing it again");
                     // Clear whatever half-typed input is there first.
                     self.job_update(task, JobUpdate::Retried);
-                    let screen = self.term.contents();
                     self.clear_then_type(true, &screen);
                 }
             }
@@ -305,9 +317,20 @@ impl AgentActor {
     /// The scheduler took task `task` back.
     pub(crate) fn abandon(&mut self, task: TaskId) {
         if self.job.as_ref().is_some_and(|j| j.task == task) {
-            self.job = None;
-            self.term.take_capture();
+            self.drop_job();
             self.publish();
+        }
+    }
+
+    /// Forgets the held task; a prompt typed but never taken (before the
+    /// turn runs) is cleared from the agent's input, so it neither blocks
+    /// the next delivery nor has the next prompt appended to it.
+    fn drop_job(&mut self) {
+        let Some(job) = self.job.take() else { return };
+        self.term.take_capture();
+        if !matches!(job.phase, Phase::Running { .. }) && self.pid.is_some() {
+            let bytes = self.conn.clear_input(&self.term.contents());
+            self.term.write(&bytes);
         }
     }
 }

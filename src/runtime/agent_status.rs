@@ -78,6 +78,8 @@ impl AgentActor {
     pub(crate) fn on_quiet(&mut self) {
         let quiet = Duration::from_millis(self.term.ms_since_output());
         if quiet < IDLE_AFTER {
+            // Still printing: that is progress (rate-limited in `progress`).
+            self.progress();
             self.quiet_at = Some(Instant::now() + IDLE_AFTER.saturating_sub(quiet));
             return;
         }
@@ -107,7 +109,9 @@ impl AgentActor {
             self.set_status(status, why);
         }
         if fg.is_some() {
-            // A silent foreground job: look again, it ends without a sound.
+            // A job in the foreground works on the task (a silent build).
+            self.progress();
+            // Look again: it ends without a sound.
             self.quiet_at = Some(Instant::now() + IDLE_AFTER);
         }
         self.check_delivery();

@@ -328,10 +328,10 @@ impl RuntimeHandle {
         .await
     }
 
-    /// Events after `since`, oldest first, at most `limit` (0: all).
-    pub async fn events(&self, since: u64, limit: usize) -> Result<Vec<Event>> {
+    /// Events after `since`, oldest first, at most `limit` rows (0: all).
+    pub async fn events(&self, since: u64, limit: usize) -> Result<crate::store::events::Page> {
         self.read(move |c| {
-            crate::store::events::list(
+            crate::store::events::page(
                 c,
                 &Filter {
                     since,

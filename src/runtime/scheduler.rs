@@ -115,12 +115,15 @@ impl Scheduler {
             let lease = self.held.values().map(|h| h.lease_until).min();
             let retry = self.retry_at;
             tokio::select! {
-                cmd = rx.recv() => match cmd {
-                    Some(c) => self.on_cmd(c).await,
-                    None => return,
-                },
+                // Reports first: a finished task's `Done` must win over its
+                // lease timer firing at the same moment.
+                biased;
                 s = signals.recv() => match s {
                     Some(s) => self.on_signal(s).await,
+                    None => return,
+                },
+                cmd = rx.recv() => match cmd {
+                    Some(c) => self.on_cmd(c).await,
                     None => return,
                 },
                 () = sleep_until(lease.unwrap_or_else(far)), if lease.is_some() => self.on_leases().await,
@@ -425,6 +428,8 @@ impl Scheduler {
                     },
                 )
                 .await;
+                // Another agent may take it (after its backoff).
+                self.dispatch().await;
             }
         }
     }

@@ -63,10 +63,14 @@ impl Feed {
             }
             if self.replaying {
                 let page = self.handle.events(self.last, PAGE).await.ok()?;
-                if page.len() < PAGE {
+                if page.rows < PAGE {
                     self.replaying = false;
                 }
-                self.pending.extend(page);
+                // Rows this version cannot read still move the replay on.
+                if let Some(last) = page.last.filter(|_| page.events.is_empty()) {
+                    self.last = last;
+                }
+                self.pending.extend(page.events);
                 if !self.pending.is_empty() || self.replaying {
                     continue;
                 }

@@ -47,9 +47,26 @@ pub struct Filter<'a> {
     pub agent: Option<&'a str>,
 }
 
+/// One page of the log: the events read, and how far the rows went (rows
+/// this version cannot read count too, so paging never stops early).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Page {
+    /// The events, oldest first.
+    pub events: Vec<Event>,
+    /// Rows read, readable or not.
+    pub rows: usize,
+    /// The id of the last row read.
+    pub last: Option<u64>,
+}
+
 /// Events matching `f`, oldest first. A row this version cannot read (a
 /// kind from a newer nox) is skipped with a warning, never an error.
 pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Event>> {
+    page(conn, f).map(|p| p.events)
+}
+
+/// [`list`], with how far the rows went.
+pub fn page(conn: &Connection, f: &Filter<'_>) -> Result<Page> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, ts_ms, kind, data FROM events
          WHERE id > ?1 AND (?2 IS NULL OR task = ?2) AND (?3 IS NULL OR agent = ?3)
@@ -68,12 +85,14 @@ pub fn list(conn: &Connection, f: &Filter<'_>) -> Result<Vec<Event>> {
             r.get::<_, String>(3)?,
         ))
     })?;
-    let mut out = Vec::new();
+    let mut out = Page::default();
     for row in rows {
         let (id, ts_ms, kind, data) = row?;
+        out.rows += 1;
+        out.last = Some(id);
         let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
         match serde_json::from_value::<EventBody>(serde_json::json!({"kind": kind, "data": data})) {
-            Ok(body) => out.push(Event { id, ts_ms, body }),
+            Ok(body) => out.events.push(Event { id, ts_ms, body }),
             Err(e) => tracing::warn!("event {id} ({kind}) cannot be read: {e}"),
         }
     }

@@ -65,13 +65,15 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
 
 /// Version 2: tasks get a retry time (backoff), an idempotency key (unique:
 /// a create repeated with the same key finds the first task; task files use
-/// their identity as the key, recorded in the task's own transaction) and
-/// their creator; event rows of version 1 are rewritten into the typed
+/// their identity as the key, recorded in the task's own transaction),
+/// their creator, and whether their assignee was chosen (`pinned`); event rows of version 1 are rewritten into the typed
 /// vocabulary of `domain::event`.
 const V2: &str = "
     ALTER TABLE tasks ADD COLUMN retry_at INTEGER;
     ALTER TABLE tasks ADD COLUMN idem_key TEXT;
     ALTER TABLE tasks ADD COLUMN created_by TEXT NOT NULL DEFAULT 'user';
+    ALTER TABLE tasks ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET pinned = 1 WHERE assignee IS NOT NULL AND status IN ('queued', 'blocked');
     CREATE UNIQUE INDEX tasks_by_key ON tasks(idem_key) WHERE idem_key IS NOT NULL;
     UPDATE events SET kind = 'agent.restarted',
         data = json_object('agent', agent, 'restarts', json_extract(data, '$.restarts'))

@@ -256,7 +256,6 @@ fn commit(
             }
             outcomes.push((r, ack));
         }
-        tx.set_drop_behavior(rusqlite::DropBehavior::Commit);
         tx.commit()?;
         Ok(())
     })();

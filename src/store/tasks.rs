@@ -11,7 +11,7 @@ use super::{Result, StoreError, Tx, now_ms};
 use crate::domain::task::{DEFAULT_MAX_ATTEMPTS, find_cycle, transition};
 use crate::domain::{EventBody, NewTask, Task, TaskEvent, TaskId, TaskStatus, TaskSummary};
 
-const COLUMNS: &str = "id, title, body, priority, needs, assignee, status, attempts, max_attempts, lease_until, result, detail, created_ms, retry_at, created_by";
+const COLUMNS: &str = "id, title, body, priority, needs, assignee, status, attempts, max_attempts, lease_until, result, detail, created_ms, retry_at, created_by, pinned";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
     let needs: String = r.get(4)?;
@@ -33,6 +33,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         created_ms: r.get(12)?,
         retry_at: r.get(13)?,
         created_by: r.get(14)?,
+        pinned: r.get(15)?,
     })
 }
 
@@ -147,6 +148,7 @@ pub fn create(tx: &mut Tx<'_>, new: &NewTask) -> Result<(Task, bool)> {
     t.priority = new.priority;
     t.needs.clone_from(&new.needs);
     t.assignee.clone_from(&new.assignee);
+    t.pinned = new.assignee.is_some();
     t.max_attempts = new.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
     t.created_by = if new.created_by.is_empty() {
         "user".into()
@@ -155,8 +157,8 @@ pub fn create(tx: &mut Tx<'_>, new: &NewTask) -> Result<(Task, bool)> {
     };
     let now = now_ms();
     tx.prepare_cached(
-        "INSERT INTO tasks(title, body, priority, needs, assignee, status, attempts, max_attempts, detail, created_ms, updated_ms, idem_key, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, '', ?8, ?8, ?9, ?10)",
+        "INSERT INTO tasks(title, body, priority, needs, assignee, status, attempts, max_attempts, detail, created_ms, updated_ms, idem_key, created_by, pinned)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, '', ?8, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         t.title,
@@ -169,6 +171,7 @@ pub fn create(tx: &mut Tx<'_>, new: &NewTask) -> Result<(Task, bool)> {
         now,
         new.key,
         t.created_by,
+        t.pinned,
     ])?;
     t.id = TaskId::try_from(tx.last_insert_rowid()).unwrap_or_default();
     t.created_ms = now;
@@ -215,6 +218,7 @@ pub fn set_assignee(tx: &mut Tx<'_>, id: TaskId, agent: Option<&str>) -> Result<
         )));
     }
     t.assignee = agent.map(str::to_string);
+    t.pinned = agent.is_some();
     save(tx, &t)?;
     let cause = match agent {
         Some(a) => format!("assignee set to {a}"),
@@ -231,10 +235,10 @@ pub fn set_assignee(tx: &mut Tx<'_>, id: TaskId, agent: Option<&str>) -> Result<
 
 fn save(conn: &Connection, t: &Task) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE tasks SET assignee = ?2, status = ?3, attempts = ?4, lease_until = ?5, result = ?6, detail = ?7, updated_ms = ?8, retry_at = ?9
+        "UPDATE tasks SET assignee = ?2, status = ?3, attempts = ?4, lease_until = ?5, result = ?6, detail = ?7, updated_ms = ?8, retry_at = ?9, pinned = ?10
          WHERE id = ?1",
     )?
-    .execute(params![t.id, t.assignee, t.status.as_str(), t.attempts, t.lease_until, t.result, t.detail, now_ms(), t.retry_at])?;
+    .execute(params![t.id, t.assignee, t.status.as_str(), t.attempts, t.lease_until, t.result, t.detail, now_ms(), t.retry_at, t.pinned])?;
     Ok(())
 }
 

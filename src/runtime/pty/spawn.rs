@@ -79,22 +79,41 @@ type Job = (SpawnRequest, mpsc::Sender<io::Result<PtyProcess>>);
 /// Real PTYs (portable-pty), forked from one long-lived spawner thread.
 pub struct NativePty {
     jobs: std::sync::Mutex<mpsc::Sender<Job>>,
+    children: Children,
 }
+
+/// Pids of processes this backend started and whose exit status a thread
+/// still waits for: never to be reaped by anyone else.
+type Children = std::sync::Arc<std::sync::Mutex<std::collections::HashSet<u32>>>;
 
 impl NativePty {
     /// Starts the spawner thread. `helper` is the nox binary used as the
     /// pre-exec helper; `None` execs agents directly (no parent-death signal).
     pub fn new(helper: Option<PathBuf>) -> io::Result<Self> {
         let (tx, rx) = mpsc::channel::<Job>();
+        let children = Children::default();
+        let mine = std::sync::Arc::clone(&children);
         std::thread::Builder::new()
             .name("nox-spawner".into())
             .spawn(move || {
                 for (req, reply) in rx {
-                    let _ = reply.send(spawn_native(&req, helper.as_deref()));
+                    let _ = reply.send(spawn_native(&req, helper.as_deref(), &mine));
                 }
             })?;
         Ok(Self {
             jobs: std::sync::Mutex::new(tx),
+            children,
+        })
+    }
+
+    /// Whether `pid` is a process this backend started and still waits for
+    /// (an orphan reaper must leave it alone).
+    pub fn owns(&self, pid: i32) -> bool {
+        u32::try_from(pid).is_ok_and(|p| {
+            self.children
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&p)
         })
     }
 }
@@ -112,7 +131,11 @@ impl PtyBackend for NativePty {
     }
 }
 
-fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProcess> {
+fn spawn_native(
+    req: &SpawnRequest,
+    helper: Option<&Path>,
+    children: &Children,
+) -> io::Result<PtyProcess> {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: req.rows.max(1),
@@ -152,6 +175,13 @@ fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProc
         })?;
     drop(pair.slave);
     let pid = child.process_id();
+    if let Some(p) = pid {
+        children
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(p);
+    }
+    let waited = std::sync::Arc::clone(children);
     let reader = pair.master.try_clone_reader().map_err(io::Error::other)?;
     let writer = pair.master.take_writer().map_err(io::Error::other)?;
     Ok(PtyProcess {
@@ -159,15 +189,24 @@ fn spawn_native(req: &SpawnRequest, helper: Option<&Path>) -> io::Result<PtyProc
         writer,
         control: Box::new(pair.master),
         pid,
-        wait: Box::new(move || match child.wait() {
-            Ok(s) => ExitInfo {
-                code: s.exit_code(),
-                signal: s.signal().map(str::to_string),
-            },
-            Err(e) => ExitInfo {
-                code: 1,
-                signal: Some(format!("wait failed: {e}")),
-            },
+        wait: Box::new(move || {
+            let info = match child.wait() {
+                Ok(s) => ExitInfo {
+                    code: s.exit_code(),
+                    signal: s.signal().map(str::to_string),
+                },
+                Err(e) => ExitInfo {
+                    code: 1,
+                    signal: Some(format!("wait failed: {e}")),
+                },
+            };
+            if let Some(p) = pid {
+                waited
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .remove(&p);
+            }
+            info
         }),
     })
 }
