@@ -144,16 +144,25 @@ fn a_task_add_the_instance_does_not_answer_is_reported_and_never_doubled() {
             && err.contains("k-1"),
         "{err}"
     );
-    // The instance carries the request out when it resumes: once.
-    eventually("the task exists", 10, || {
-        tasks(&ws).as_array().is_some_and(|a| a.len() == 1)
-    });
+    // When it resumes the instance may carry the request out (the request
+    // waited in the socket) or drop it (the client had gone before it was
+    // read); either way the retry with the key leaves exactly one task.
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = tasks(&ws).as_array().map_or(0, Vec::len);
+    assert!(before <= 1, "never doubled: {}", tasks(&ws));
     let again = nox_ok(
         &ws,
         &["task", "add", "only once", "--idempotency-key", "k-1"],
     );
-    assert!(again.contains("already added"), "{again}");
-    std::thread::sleep(Duration::from_millis(300));
+    if before == 1 {
+        assert!(again.contains("already added"), "{again}");
+    }
+    for _ in 0..3 {
+        nox_ok(
+            &ws,
+            &["task", "add", "only once", "--idempotency-key", "k-1"],
+        );
+    }
     assert_eq!(tasks(&ws).as_array().map(Vec::len), Some(1));
 }
 
