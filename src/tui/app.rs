@@ -187,31 +187,6 @@ impl App {
         self.selected = self.selected.min(self.agents.len().saturating_sub(1));
     }
 
-    /// Applies a runtime snapshot of one agent.
-    pub fn on_agent(&mut self, view: AgentInfo) {
-        if let Some(slot) = self
-            .agents
-            .iter_mut()
-            .find(|a| a.spec.name == view.spec.name)
-        {
-            *slot = view;
-        } else {
-            let name = view.spec.name.clone();
-            self.agents.push(view);
-            if self.pending_select.as_deref() == Some(name.as_str()) {
-                self.pending_select = None;
-                self.selected = self.agents.len() - 1;
-                self.focus = Pane::Terminal;
-            }
-        }
-    }
-
-    /// Applies the removal of an agent.
-    pub fn on_agent_removed(&mut self, name: &str) {
-        self.agents.retain(|a| a.spec.name != name);
-        self.selected = self.selected.min(self.agents.len().saturating_sub(1));
-    }
-
     pub(crate) fn terminal_focused(&self) -> bool {
         self.focus == Pane::Terminal && matches!(self.overlay, Overlay::None)
     }

@@ -89,11 +89,26 @@ fn refresh_screen(app: &mut App, handle: &RuntimeHandle) {
     }
 }
 
-/// Brings every agent's input modes up to date before input is encoded.
-fn refresh_modes(app: &mut App, handle: &RuntimeHandle) {
-    for a in &app.agents {
-        if let Some(m) = handle.modes(&a.spec.name) {
-            app.modes.insert(a.spec.name.clone(), m);
+/// Brings input modes up to date before input is encoded: the selected
+/// agent's always; every agent's only when this input may switch agents
+/// (after the prefix, outside the Terminal pane, an overlay, the mouse).
+/// Typing into the pane locks one emulator, not all of them.
+fn refresh_modes(app: &mut App, handle: &RuntimeHandle, mouse: bool) {
+    let all = mouse
+        || app.prefix_armed
+        || app.focus != super::layout::Pane::Terminal
+        || !matches!(app.overlay, Overlay::None);
+    let names: Vec<String> = if all {
+        app.agents.iter().map(|a| a.spec.name.clone()).collect()
+    } else {
+        app.current()
+            .map(|a| a.spec.name.clone())
+            .into_iter()
+            .collect()
+    };
+    for name in names {
+        if let Some(m) = handle.modes(&name) {
+            app.modes.insert(name, m);
         }
     }
 }
@@ -264,8 +279,9 @@ async fn event_loop(
         tokio::select! {
             ev = input.next() => {
                 let Some(ev) = ev else { return Ok(()) };
-                refresh_modes(app, handle);
-                let effects = match ev? {
+                let ev = ev?;
+                refresh_modes(app, handle, matches!(ev, TermEvent::Mouse(_)));
+                let effects = match ev {
                     crossterm::event::Event::Key(k) => app.on_key(k),
                     TermEvent::Paste(s) => app.on_paste(&s),
                     TermEvent::Mouse(m) => app.on_mouse(m),

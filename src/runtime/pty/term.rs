@@ -226,11 +226,6 @@ impl Term {
         *lock(&self.capture) = Some(Vec::new());
     }
 
-    /// Bytes captured so far (0 when no capture runs).
-    pub fn captured_len(&self) -> usize {
-        lock(&self.capture).as_ref().map_or(0, Vec::len)
-    }
-
     /// A copy of the output captured so far (at most [`CAPTURE_MAX`] bytes,
     /// the newest), without ending the capture.
     pub fn captured(&self) -> Vec<u8> {
