@@ -214,16 +214,7 @@ restart = "never"
     let again = read_pid(&ws.file("setsid.pid"), 15);
     assert!(alive(again));
     nox.wait_for("idle", 10, |s| s.contains("daemonizer · idle"));
-    nox.prefix(b"d");
-    if nox
-        .wait_for("quit or confirm", 10, |s| {
-            s.contains("Quit anyway") || !s.contains("Agents (2)")
-        })
-        .contains("Quit anyway")
-    {
-        nox.type_str("y");
-    }
-    nox.wait_exit(20);
+    nox.quit();
     eventually("quitting nox ends them too", 10, || !alive(again));
 }
 
@@ -257,8 +248,7 @@ fn the_workspace_and_its_files_are_private() {
     for l in logs {
         assert_eq!(mode(&l.path()), 0o600, "{}", l.path().display());
     }
-    nox.prefix(b"d");
-    nox.wait_exit(20);
+    nox.quit();
 }
 
 #[test]
@@ -303,8 +293,7 @@ fn people_read_words_and_local_times() {
     assert!(!epoch.is_match(&show), "{show}");
     let clock = regex::Regex::new(r"\b\d\d:\d\d:\d\d\b").expect("re");
     assert!(clock.is_match(&show), "{show}");
-    nox.prefix(b"d");
-    nox.wait_exit(20);
+    nox.quit();
 }
 
 #[test]

@@ -1,25 +1,7 @@
 //! Tasks end to end: the task CLI on the store and through a running
 //! instance, dispatch to idle agents, dependencies, completion.
 
-use crate::support::{NoxPty, Ws, eventually, nox_bin};
-
-fn nox(ws: &Ws, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(nox_bin())
-        .args(args)
-        .current_dir(ws.path())
-        .output()
-        .expect("nox")
-}
-
-fn tasks_json(ws: &Ws) -> serde_json::Value {
-    let out = nox(ws, &["task", "list", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
-}
+use crate::support::{NoxPty, Ws, eventually, nox_bin, nox_cmd as nox, tasks as tasks_json};
 
 fn show(ws: &Ws, id: &str) -> serde_json::Value {
     serde_json::from_slice(&nox(ws, &["task", "show", id, "--json"]).stdout).expect("json")

@@ -221,6 +221,19 @@ impl NoxPty {
         self.child.process_id().expect("pid") as i32
     }
 
+    /// Quits with the prefix and `d`, confirming when nox asks (agents
+    /// busy); returns the exit code.
+    pub fn quit(&mut self) -> u32 {
+        self.prefix(b"d");
+        let s = self.wait_for("quit or confirm", 10, |s| {
+            s.contains("Quit anyway") || !s.contains("Agents (")
+        });
+        if s.contains("Quit anyway") {
+            self.type_str("y");
+        }
+        self.wait_exit(20)
+    }
+
     /// Waits for nox to exit; returns its exit code.
     pub fn wait_exit(&mut self, secs: u64) -> u32 {
         let end = Instant::now() + Duration::from_secs(secs);
