@@ -1,5 +1,6 @@
-//! Where each pane goes: a left column (Agents over Logs) beside the
-//! Terminal, a one-row status line, and zoom (the focused pane alone).
+//! Where each pane goes: a left column (Agents, Tasks, Logs) beside the
+//! Terminal that grows with the screen's width, a one-row status line, and
+//! zoom (the focused pane alone).
 
 use ratatui::layout::Rect;
 
@@ -31,6 +32,64 @@ pub struct Layout {
     pub status: Rect,
 }
 
+/// The left column's share of a body `width` columns wide: 30 % of it, at
+/// least [`LEFT_MIN`] and at most [`LEFT_MAX`] columns. On an 80-column
+/// screen the Agents pane keeps room for each agent's status; on wide
+/// screens it shows every column while the Terminal keeps most of the width.
+pub fn left_width(width: u16) -> u16 {
+    (u32::from(width) * 3 / 10).clamp(u32::from(LEFT_MIN), u32::from(LEFT_MAX)) as u16
+}
+
+/// Narrowest left column (at 80 columns and below).
+pub const LEFT_MIN: u16 = 24;
+/// Widest left column (from 240 columns up).
+pub const LEFT_MAX: u16 = 72;
+
+/// Fewest rows a pane under the Agents pane gets (its border and two lines).
+const MIN_ROWS: u16 = 4;
+
+/// The panes under the Agents pane, top to bottom, with the order in which
+/// they give way when rows run short (the lower keeps its place longer).
+/// The Messages pane is to go between Tasks and Logs.
+const UNDER_AGENTS: [(Pane, u8); 2] = [(Pane::Tasks, 0), (Pane::Logs, 1)];
+
+/// Splits `area` among `panes` (top to bottom, each with its priority):
+/// as many as fit [`MIN_ROWS`] each, the lowest priorities left out first,
+/// in equal shares, the last taking what the division leaves.
+fn stack(area: Rect, panes: &[(Pane, u8)]) -> Vec<(Pane, Rect)> {
+    let fit = usize::from(area.height / MIN_ROWS).min(panes.len());
+    let mut by_priority: Vec<u8> = panes.iter().map(|(_, p)| *p).collect();
+    by_priority.sort_unstable_by(|a, b| b.cmp(a));
+    let cut = by_priority.get(fit.wrapping_sub(1)).copied();
+    let shown: Vec<Pane> = panes
+        .iter()
+        .filter(|(_, p)| fit > 0 && cut.is_some_and(|c| *p >= c))
+        .map(|(pane, _)| *pane)
+        .take(fit)
+        .collect();
+    let n = u16::try_from(shown.len()).unwrap_or(1).max(1);
+    let share = area.height / n;
+    let mut y = area.y;
+    shown
+        .iter()
+        .enumerate()
+        .map(|(i, pane)| {
+            let h = if i + 1 == shown.len() {
+                area.bottom() - y
+            } else {
+                share
+            };
+            let r = Rect {
+                y,
+                height: h,
+                ..area
+            };
+            y += h;
+            (*pane, r)
+        })
+        .collect()
+}
+
 impl Layout {
     /// Lays out `area` for `n_agents` agents; `zoom` shows only `focus`.
     pub fn compute(area: Rect, n_agents: usize, focus: Pane, zoom: bool) -> Self {
@@ -60,7 +119,7 @@ impl Layout {
             l.terminal = Some(body);
             return l;
         }
-        let left_w = (body.width / 4).clamp(24, 40);
+        let left_w = left_width(body.width);
         let left = Rect {
             width: left_w,
             ..body
@@ -79,23 +138,21 @@ impl Layout {
             height: agents_h,
             ..left
         });
-        // Tasks take half of what is left under the agents, Logs the rest.
-        let rest = left.height.saturating_sub(agents_h);
-        let tasks_h = if rest >= 8 { rest / 2 } else { 0 };
-        if tasks_h > 0 {
-            l.tasks = Some(Rect {
-                y: left.y + agents_h,
-                height: tasks_h,
-                ..left
-            });
+        let rest = Rect {
+            y: left.y + agents_h,
+            height: left.height.saturating_sub(agents_h),
+            ..left
+        };
+        let under = stack(rest, &UNDER_AGENTS);
+        if under.is_empty() {
+            l.agents = Some(left);
         }
-        let agents_h = agents_h + tasks_h;
-        if left.height > agents_h {
-            l.logs = Some(Rect {
-                y: left.y + agents_h,
-                height: left.height - agents_h,
-                ..left
-            });
+        for (pane, r) in under {
+            match pane {
+                Pane::Tasks => l.tasks = Some(r),
+                Pane::Logs => l.logs = Some(r),
+                Pane::Agents | Pane::Terminal => {}
+            }
         }
         l.terminal = Some(right);
         l
@@ -172,12 +229,48 @@ mod tests {
     #[test]
     fn left_column_and_terminal() {
         let l = Layout::compute(Rect::new(0, 0, 160, 48), 3, Pane::Terminal, false);
-        assert_eq!(l.agents, Some(Rect::new(0, 0, 40, 5)));
-        assert_eq!(l.tasks, Some(Rect::new(0, 5, 40, 21)));
-        assert_eq!(l.logs, Some(Rect::new(0, 26, 40, 21)));
-        assert_eq!(l.terminal, Some(Rect::new(40, 0, 120, 47)));
+        assert_eq!(l.agents, Some(Rect::new(0, 0, 48, 5)));
+        assert_eq!(l.tasks, Some(Rect::new(0, 5, 48, 21)));
+        assert_eq!(l.logs, Some(Rect::new(0, 26, 48, 21)));
+        assert_eq!(l.terminal, Some(Rect::new(48, 0, 112, 47)));
         assert_eq!(l.status, Rect::new(0, 47, 160, 1));
-        assert_eq!(l.terminal_size(), (45, 118));
+        assert_eq!(l.terminal_size(), (45, 110));
+    }
+
+    #[test]
+    fn the_left_column_grows_with_the_width() {
+        for (w, left) in [(80, 24), (100, 30), (160, 48), (250, 72), (400, 72)] {
+            let l = Layout::compute(Rect::new(0, 0, w, 40), 3, Pane::Terminal, false);
+            for pane in [l.agents, l.tasks, l.logs] {
+                assert_eq!(pane.map(|r| (r.x, r.width)), Some((0, left)), "at {w}");
+            }
+            assert_eq!(
+                l.terminal,
+                Some(Rect::new(left, 0, w - left, 39)),
+                "at {w}: the Terminal takes the rest"
+            );
+        }
+        // Growing never shrinks the Terminal.
+        let term_w = |w| left_width(w).abs_diff(w);
+        assert!((60..400).all(|w| term_w(w + 1) >= term_w(w)));
+    }
+
+    #[test]
+    fn short_columns_give_way_from_the_top_down() {
+        // 11 rows under the Agents pane: Tasks and Logs; 7 or 4: Logs
+        // alone; 2: the Agents pane takes the column.
+        let rows = |h| {
+            let l = Layout::compute(Rect::new(0, 0, 100, h), 2, Pane::Terminal, false);
+            (
+                l.agents.map(|r| r.height),
+                l.tasks.map(|r| r.height),
+                l.logs.map(|r| r.height),
+            )
+        };
+        assert_eq!(rows(16), (Some(4), Some(5), Some(6)));
+        assert_eq!(rows(12), (Some(4), None, Some(7)));
+        assert_eq!(rows(8), (Some(3), None, Some(4)));
+        assert_eq!(rows(6), (Some(5), None, None));
     }
 
     #[test]

@@ -14,3 +14,4 @@ pub mod run;
 pub mod scroll;
 pub mod task_dialog;
 pub mod terminal;
+pub mod text;
