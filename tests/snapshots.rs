@@ -78,7 +78,8 @@ fn draw(w: u16, h: u16, setup: impl FnOnce(&mut App)) -> String {
             size,
         ),
     ];
-    let (agents, screens): (Vec<_>, Vec<_>) = agents.into_iter().unzip();
+    let (mut agents, screens): (Vec<_>, Vec<_>) = agents.into_iter().unzip();
+    agents[0].task = Some(2);
     let mut app = App::new(
         "demo".into(),
         Keymap::load("default", None).expect("keymap"),
@@ -180,6 +181,72 @@ fn agents_pane_focused_and_logs_zoomed() {
         app.focus = Pane::Logs;
         app.zoom = true;
     }));
+}
+
+/// The rows of the Agents pane (the left column's top rows) in `screen`.
+fn agent_rows(screen: &str, n: usize) -> Vec<String> {
+    screen
+        .lines()
+        .skip(1)
+        .take(n)
+        .map(|l| l.split('│').nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn agents_pane_at_80x24_keeps_every_status_whole_beside_a_long_name() {
+    let s = draw(80, 24, |app| {
+        app.agents[3].spec.name = "flaky-integration-test-runner-agent".into();
+    });
+    let rows = agent_rows(&s, 4);
+    for (row, status) in rows.iter().zip(["busy", "idle", "crashed", "restarting"]) {
+        assert!(
+            row.contains(&format!(" {status}")),
+            "{row:?} lacks {status}\n{s}"
+        );
+    }
+    assert!(
+        rows[3].contains(" flaky-… restarting"),
+        "the name is cut, not the status\n{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn agents_pane_on_a_wide_screen_shows_every_column() {
+    let s = draw(250, 30, |app| {
+        let started = SystemTime::now() - Duration::from_secs(150);
+        for a in &mut app.agents {
+            a.started_at = Some(started);
+        }
+    });
+    let rows = agent_rows(&s, 4);
+    assert!(
+        rows[0].contains("backend claude  busy       #2 Write the migrations"),
+        "{s}"
+    );
+    // Uptime for live agents; restarts for the one that restarted.
+    assert!(rows[0].ends_with("  2m"), "{s}");
+    assert!(
+        rows[2].trim_end().ends_with(" crashed"),
+        "no uptime when not live\n{s}"
+    );
+    assert!(rows[3].ends_with(" ↻2   "), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn zoom_is_marked_in_the_focused_panes_title() {
+    for pane in [Pane::Agents, Pane::Terminal, Pane::Tasks, Pane::Logs] {
+        let zoomed = draw(100, 30, |app| {
+            app.focus = pane;
+            app.zoom = true;
+        });
+        let title = zoomed.lines().next().unwrap_or_default();
+        assert!(title.contains("[zoomed]"), "{pane:?}: {title}");
+        let not = draw(100, 30, |app| app.focus = pane);
+        assert!(!not.contains("[zoomed]"), "{pane:?}:\n{not}");
+    }
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The Agents pane: index, status glyph, name, kind, status (with a spinner
-//! while busy), restarts and uptime; the selected row highlighted.
+//! The Agents pane: index, status glyph (a spinner while busy), name, kind,
+//! status, current task, restarts and uptime, as many columns as the width
+//! allows ([`super::agent_columns`]); the selected row highlighted.
 
 use std::time::SystemTime;
 
@@ -8,8 +9,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, block, focused};
+use super::agent_columns::{Cells, Column, cells, layout};
+use super::{Ctx, focused, pane_block};
 use crate::domain::AgentStatus;
+use crate::runtime::AgentInfo;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
 
@@ -36,78 +39,91 @@ fn glyph(s: AgentStatus, tick: usize) -> &'static str {
     }
 }
 
+/// One agent's cells as text, at `now`.
+fn cells_of(i: usize, a: &AgentInfo, app: &App, now: SystemTime) -> Cells {
+    let uptime = a
+        .started_at
+        .filter(|_| a.status.is_live())
+        .and_then(|t| now.duration_since(t).ok())
+        .map(|d| short_duration(d.as_secs()))
+        .unwrap_or_default();
+    let title = a
+        .task
+        .and_then(|id| app.tasks.iter().find(|t| t.id == id))
+        .map(|t| t.title.as_str());
+    Cells {
+        index: i.to_string(),
+        name: a.spec.name.clone(),
+        kind: a.spec.kind.to_string(),
+        status: a.status.as_str().to_string(),
+        task_id: a.task.map(|id| format!("#{id}")).unwrap_or_default(),
+        task: match (a.task, title) {
+            (Some(id), Some(t)) => format!("#{id} {t}"),
+            (Some(id), None) => format!("#{id}"),
+            _ => String::new(),
+        },
+        restarts: if a.restarts > 0 {
+            format!("↻{}", a.restarts)
+        } else {
+            String::new()
+        },
+        uptime,
+    }
+}
+
 /// Draws the Agents pane.
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let is_focused = focused(app, Pane::Agents);
-    let b = block(
+    let b = pane_block(
+        app,
+        Pane::Agents,
         format!(" Agents ({}) ", app.agents.len()),
-        is_focused,
         ctx.theme,
     );
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let width = usize::from(inner.width);
     let now = SystemTime::now();
     let first = app
         .selected
         .saturating_sub(usize::from(inner.height).saturating_sub(1));
-    let lines: Vec<Line<'_>> = app
+    let rows: Vec<Cells> = app
         .agents
         .iter()
         .enumerate()
+        .map(|(i, a)| cells_of(i, a, app, now))
+        .collect();
+    let widths = layout(usize::from(inner.width), &rows);
+    let t = ctx.theme;
+    let lines: Vec<Line<'_>> = app
+        .agents
+        .iter()
+        .zip(&rows)
+        .enumerate()
         .skip(first)
         .take(usize::from(inner.height))
-        .map(|(i, a)| {
-            let st = ctx.theme.status(a.status);
-            let live = a.status.is_live();
-            let uptime = a
-                .started_at
-                .filter(|_| live)
-                .and_then(|t| now.duration_since(t).ok())
-                .map(|d| short_duration(d.as_secs()))
-                .unwrap_or_default();
-            let restarts = if a.restarts > 0 {
-                format!("↻{}", a.restarts)
-            } else {
-                String::new()
+        .map(|(i, (a, c))| {
+            let st = t.status(a.status);
+            let name_style = match (i == app.selected, is_focused) {
+                (true, true) => t.selection,
+                (true, false) => t.title_focused,
+                _ => t.text,
             };
-            let right = if width >= 40 {
-                format!("{restarts:>4} {uptime:>4}")
-            } else {
-                format!("{restarts:>3}")
-            };
-            // Narrow panes drop the status word: the glyph's colour carries it.
-            let status_w = if width >= 30 { 11 } else { 0 };
-            let kind_w = if width >= 48 { 8 } else { 0 };
-            let name_w = width
-                .saturating_sub(2 + 2 + status_w + kind_w + right.chars().count())
-                .max(4);
-            let mut name: String = a.spec.name.chars().take(name_w.saturating_sub(1)).collect();
-            if kind_w > 0 {
-                name = format!("{name:<w$}{:<kind_w$}", a.spec.kind.to_string(), w = name_w);
+            let mut parts = cells(c, &widths).into_iter();
+            let mut spans = Vec::new();
+            if let Some((index, _)) = parts.next() {
+                spans.push(Span::styled(index, t.muted));
             }
-            let row_style = if i == app.selected {
-                if is_focused {
-                    ctx.theme.selection
-                } else {
-                    ctx.theme.title_focused
-                }
-            } else {
-                ctx.theme.text
-            };
-            Line::from(vec![
-                Span::styled(format!("{i:>1} "), ctx.theme.muted),
-                Span::styled(format!("{} ", glyph(a.status, ctx.tick)), st),
-                Span::styled(format!("{name:<w$}", w = name_w + kind_w), row_style),
-                Span::styled(
-                    format!(
-                        "{:<status_w$}",
-                        if status_w > 0 { a.status.as_str() } else { "" }
-                    ),
-                    st,
-                ),
-                Span::styled(right, ctx.theme.muted),
-            ])
+            spans.push(Span::styled(format!(" {}", glyph(a.status, ctx.tick)), st));
+            spans.extend(parts.map(|(text, col)| {
+                let style = match col {
+                    Column::Name => name_style,
+                    Column::Status => st,
+                    Column::Task => t.accent,
+                    _ => t.muted,
+                };
+                Span::styled(text, style)
+            }));
+            Line::from(spans)
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);

@@ -6,15 +6,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tracing::Level;
 
-use super::{Ctx, block, focused};
+use super::{Ctx, pane_block};
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
 
 /// Draws the Logs pane.
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
-    let is_focused = focused(app, Pane::Logs);
     let level = app.log_level.as_str().to_lowercase();
-    let b = block(format!(" Logs [{level}] "), is_focused, ctx.theme);
+    let b = pane_block(app, Pane::Logs, format!(" Logs [{level}] "), ctx.theme);
     let inner = b.inner(area);
     f.render_widget(b, area);
     let width = usize::from(inner.width).max(1);

@@ -2,6 +2,7 @@
 //! functions read state and draw; they change nothing but the agent
 //! terminals' dirty flags.
 
+pub mod agent_columns;
 pub mod agents;
 pub mod logs;
 pub mod overlay;
@@ -56,6 +57,21 @@ pub fn block<'a>(
         } else {
             theme.title
         })
+}
+
+/// The bordered block of `pane` titled `title`, styled by focus; the
+/// title says when the pane is zoomed.
+pub fn pane_block<'a>(
+    app: &App,
+    pane: Pane,
+    title: impl Into<ratatui::text::Line<'a>>,
+    theme: &Theme,
+) -> Block<'a> {
+    let mut title = title.into();
+    if app.zoom && app.focus == pane {
+        title.push_span(ratatui::text::Span::styled("[zoomed] ", theme.prefix_armed));
+    }
+    block(title, focused(app, pane), theme)
 }
 
 /// Draws the whole dashboard for the size of the frame it draws into, and

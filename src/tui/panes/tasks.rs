@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::agents::short_duration;
-use super::{Ctx, block, focused};
+use super::{Ctx, focused, pane_block};
 use crate::domain::TaskStatus;
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
@@ -34,9 +34,10 @@ pub fn task_style(ctx: &Ctx<'_>, s: TaskStatus) -> Style {
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let is_focused = focused(app, Pane::Tasks);
     let open = app.tasks.iter().filter(|t| !t.status.is_final()).count();
-    let b = block(
+    let b = pane_block(
+        app,
+        Pane::Tasks,
         format!(" Tasks ({open} open, {} in all) ", app.tasks.len()),
-        is_focused,
         ctx.theme,
     );
     let inner = b.inner(area);

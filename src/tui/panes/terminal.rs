@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, block, focused, screen::render_screen};
+use super::{Ctx, focused, pane_block, screen::render_screen};
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
 
@@ -15,7 +15,7 @@ use crate::tui::layout::Pane;
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let is_focused = focused(app, Pane::Terminal);
     let Some(agent) = app.current() else {
-        let b = block(" Terminal ", is_focused, ctx.theme);
+        let b = pane_block(app, Pane::Terminal, " Terminal ", ctx.theme);
         let inner = b.inner(area);
         f.render_widget(b, area);
         f.render_widget(
@@ -46,7 +46,7 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
             ctx.theme.prefix_armed,
         ));
     }
-    let mut b = block(Line::from(spans), is_focused, ctx.theme);
+    let mut b = pane_block(app, Pane::Terminal, Line::from(spans), ctx.theme);
     if !title.is_empty() {
         b = b.title_top(Line::from(format!(" {title} ")).right_aligned());
     }
