@@ -184,6 +184,17 @@ impl Core {
                 lease: opts.lease,
                 instance: instance.clone(),
                 cgroups: cgroups.clone(),
+                policies: opts.config.policies.clone(),
+                message_limit: (
+                    opts.config
+                        .routing
+                        .message_limit
+                        .unwrap_or(crate::domain::message::DEFAULT_PER_PAIR),
+                    opts.config
+                        .routing
+                        .message_window_secs
+                        .unwrap_or(crate::domain::message::DEFAULT_WINDOW_SECS),
+                ),
             },
             opts.config.agents,
         );

@@ -1,15 +1,25 @@
 //! `nox hook EVENT --agent NAME`: run by Claude Code for each hook event with
 //! the event's JSON on stdin. Forwards it to the running instance over the
 //! control socket and prints the instance's answer (if any) on stdout. It
-//! always exits 0 and never waits long: a hook must never block or break the
-//! agent. A miss (no instance, an error answer) is appended to
-//! `.nox/logs/hooks.log`.
+//! always exits 0 and waits at most [`HOOK_WAIT`], except a
+//! PermissionRequest, which waits up to [`APPROVAL_WAIT`] for the user's
+//! answer (Claude Code's own dialog stays usable meanwhile). A miss (no
+//! instance, an error answer) is appended to `.nox/logs/hooks.log`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// How long a hook waits for the instance (a hook must never hold up the agent).
 pub const HOOK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The `timeout` nox's settings give the PermissionRequest hook, in
+/// seconds (Claude Code ends the hook after it).
+pub const APPROVAL_TIMEOUT_SECS: u64 = 600;
+
+/// How long a PermissionRequest hook waits for an answer: a little less
+/// than [`APPROVAL_TIMEOUT_SECS`], so it ends by itself.
+pub const APPROVAL_WAIT: std::time::Duration =
+    std::time::Duration::from_secs(APPROVAL_TIMEOUT_SECS - 10);
 
 /// Largest payload forwarded, in bytes.
 pub const MAX_PAYLOAD: u64 = 8 * 1024 * 1024;
@@ -57,7 +67,12 @@ pub fn forward(socket: &Path, event: &str, agent: &str, payload: &[u8]) -> Resul
             .collect::<String>()
     };
     let path = format!("/hook/{}?agent={}", clean(event), clean(agent));
-    let answer = crate::client::request(socket, "POST", &path, &[], Some(payload), HOOK_WAIT)
+    let wait = if event == "PermissionRequest" {
+        APPROVAL_WAIT
+    } else {
+        HOOK_WAIT
+    };
+    let answer = crate::client::request(socket, "POST", &path, &[], Some(payload), wait)
         .map_err(|e| e.to_string())?;
     match answer {
         (200, body) => Ok(body),

@@ -118,6 +118,7 @@ fn go(ws: &Workspace, cmd: &AgentCommand) -> Result<(), Failure> {
         AgentCommand::Stop { name } => control(ws, name, "stop", "stopping")?,
         AgentCommand::Restart { name } => control(ws, name, "restart", "restarting")?,
         AgentCommand::List { json } => list(ws, *json)?,
+        AgentCommand::Explain { name, json } => super::explain::go(ws, name, *json)?,
     }
     Ok(())
 }

@@ -93,6 +93,7 @@ fn add(ws: &Workspace, a: &TaskAdd) -> Result<(), Failure> {
                 max_attempts: None,
                 key: Some(key.clone()),
                 created_by: "cli".into(),
+                parent: None,
             };
             store(ws)?
                 .write(move |c| tasks::create(c, &new))

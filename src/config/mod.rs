@@ -3,6 +3,7 @@
 pub mod edit;
 pub mod keymap;
 pub mod parse;
+mod policy;
 pub mod theme;
 pub mod workspace;
 

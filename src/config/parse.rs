@@ -27,6 +27,9 @@ pub struct Config {
     pub ui: UiConfig,
     /// `[routing]`.
     pub routing: RoutingConfig,
+    /// `[[policy]]` rules in file order: the first that matches a
+    /// permission request answers it.
+    pub policies: Vec<crate::domain::approval::Policy>,
 }
 
 /// The `[routing]` table: how tasks are handed out.
@@ -36,6 +39,11 @@ pub struct RoutingConfig {
     /// Length of a task's lease in seconds (SPEC §4; default 600): a task
     /// whose agent shows no progress for this long goes back to the queue.
     pub lease_secs: Option<Spanned<u64>>,
+    /// Messages one agent may send another within `message_window_secs`
+    /// (default 6); past it they are refused, which ends ping-pong loops.
+    pub message_limit: Option<u32>,
+    /// The window of `message_limit`, in seconds (default 60).
+    pub message_window_secs: Option<u64>,
 }
 
 /// The `[ui]` table (also accepted in the user-level `config.toml`).
@@ -49,6 +57,26 @@ pub struct UiConfig {
     /// Scrollback lines per agent ([`DEFAULT_SCROLLBACK`] when absent; at
     /// most [`MAX_SCROLLBACK`]).
     pub scrollback: Option<Spanned<usize>>,
+    /// Ring the outer terminal's bell (BEL) when an agent starts waiting
+    /// for the user or ends a turn nobody has seen (default true).
+    pub bell: Option<bool>,
+    /// Desktop notification escape sent with the bell: `osc9` (default;
+    /// iTerm2, kitty, WezTerm, foot), `osc777` (rxvt-unicode, Ghostty,
+    /// some VTE terminals) or `off`.
+    pub notify: Option<Notify>,
+}
+
+/// The desktop notification escape of `[ui] notify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Notify {
+    /// `OSC 9 ; text ST`.
+    #[default]
+    Osc9,
+    /// `OSC 777 ; notify ; title ; text ST`.
+    Osc777,
+    /// None (the bell alone, if on).
+    Off,
 }
 
 impl UiConfig {
@@ -85,6 +113,8 @@ struct RawFile {
     ui: UiConfig,
     #[serde(default)]
     routing: RoutingConfig,
+    #[serde(default)]
+    policy: Vec<super::policy::RawPolicy>,
     // A table of a later feature, accepted so that files written for it load.
     #[serde(default)]
     api: Option<toml::Table>,
@@ -145,6 +175,7 @@ pub fn parse_config(path: &Path, src: &str, root: &Path) -> Result<Config, Confi
             format!("`lease_secs` must be 1 to {MAX_LEASE_SECS} (7 days)"),
         ));
     }
+    let policies = super::policy::compile(raw.policy, path, src)?;
     let mut seen = HashSet::new();
     let mut agents = Vec::with_capacity(raw.agent.len());
     for table in raw.agent {
@@ -157,6 +188,15 @@ pub fn parse_config(path: &Path, src: &str, root: &Path) -> Result<Config, Confi
             return Err(err(
                 a.name.span(),
                 format!("invalid agent name {name:?}: expected [a-z0-9][a-z0-9_-]{{0,31}}"),
+            ));
+        }
+        if crate::domain::message::RESERVED_NAMES.contains(&name.as_str()) {
+            return Err(err(
+                a.name.span(),
+                format!(
+                    "agent name {name:?} is reserved: {} name senders and task creators that are not agents",
+                    crate::domain::message::RESERVED_NAMES.join(", ")
+                ),
             ));
         }
         if !seen.insert(name.clone()) {
@@ -267,6 +307,7 @@ pub fn parse_config(path: &Path, src: &str, root: &Path) -> Result<Config, Confi
         agents,
         ui: raw.ui,
         routing: raw.routing,
+        policies,
     })
 }
 
@@ -357,6 +398,26 @@ theme = "light"
         let e = err_of("[[agent]]\nname = \"Bad Name\"\ncommand = \"sh\"\n");
         assert_eq!((e.line, e.col), (2, 8));
         assert!(e.message.contains("invalid agent name"), "{}", e.message);
+    }
+
+    #[test]
+    fn reserved_names_and_bad_policies_are_located() {
+        let e = err_of("[[agent]]\nname = \"user\"\ncommand = \"sh\"\n");
+        assert!(e.to_string().contains("reserved"), "{e}");
+        assert!(e.to_string().contains(":2:"), "{e}");
+        let e = err_of("[[policy]]\ntool = \"Bash\"\npattern = \"(\"\ndecision = \"allow\"\n");
+        assert!(e.to_string().contains("not a regex"), "{e}");
+        assert!(e.to_string().contains(":3:"), "{e}");
+        let e = err_of("[[policy]]\nagent = \"[\"\ndecision = \"allow\"\n");
+        assert!(e.to_string().contains("not a glob"), "{e}");
+        let e = err_of("[[policy]]\ndecision = \"maybe\"\n");
+        assert!(e.to_string().contains(":2:"), "{e}");
+        let c = parse("[[policy]]\nagent = \"test*\"\ntool = \"Bash\"\npattern = \"^cargo\"\ndecision = \"allow\"\n[[policy]]\ndecision = \"ask\"\n")
+            .expect("policies");
+        assert_eq!(c.policies.len(), 2);
+        assert!(c.policies[0].matches("tests", "Bash", "cargo test"));
+        assert!(!c.policies[0].matches("web", "Bash", "cargo test"));
+        assert!(c.policies[1].matches("web", "Write", "/x"));
     }
 
     #[test]

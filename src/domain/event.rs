@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::approval::{Approval, Outcome};
 use super::hook::HookEvent;
+use super::message::Message;
 use super::task::{TaskId, TaskStatus, TaskSummary};
 use super::{AgentKind, AgentStatus};
 
@@ -24,9 +26,8 @@ pub struct Event {
 }
 
 /// What happened. Serialized adjacently tagged: `{"kind": "task.updated",
-/// "data": {...}}`; `kind` is also the SSE event name. Later kinds
-/// (`message.*`, `approval.*`) join this enum; readers skip kinds they do
-/// not know.
+/// "data": {...}}`; `kind` is also the SSE event name. Later kinds join
+/// this enum; readers skip kinds they do not know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data")]
 #[non_exhaustive]
@@ -106,6 +107,45 @@ pub enum EventBody {
         /// The parsed hook.
         event: HookEvent,
     },
+    /// A message was sent and waits in its receiver's inbox (or, sent to
+    /// the user, is shown at once).
+    #[serde(rename = "message.sent")]
+    MessageSent {
+        /// The message as stored.
+        message: Message,
+    },
+    /// A message reached its receiver's conversation.
+    #[serde(rename = "message.delivered")]
+    MessageDelivered {
+        /// The message, now `delivered`; `reason` says how.
+        message: Message,
+    },
+    /// A message was refused (the rate limit); the sender was told why.
+    #[serde(rename = "message.refused")]
+    MessageRefused {
+        /// The message, `refused`, with the reason.
+        message: Message,
+    },
+    /// An agent waits on a permission prompt (its PermissionRequest hook).
+    #[serde(rename = "approval.requested")]
+    ApprovalRequested {
+        /// The agent.
+        agent: String,
+        /// The request.
+        approval: Approval,
+    },
+    /// A permission request was answered.
+    #[serde(rename = "approval.decided")]
+    ApprovalDecided {
+        /// The agent.
+        agent: String,
+        /// The request.
+        approval: Approval,
+        /// Allowed, denied, or answered in the pane.
+        outcome: Outcome,
+        /// Who decided: `user`, `api`, `policy rule N`, `pane`.
+        by: String,
+    },
 }
 
 /// The outcome of typing a task's prompt into an agent.
@@ -140,6 +180,11 @@ impl EventBody {
             Self::TaskUpdated { .. } => "task.updated",
             Self::TaskDelivery { .. } => "task.delivery",
             Self::Hook { .. } => "hook",
+            Self::MessageSent { .. } => "message.sent",
+            Self::MessageDelivered { .. } => "message.delivered",
+            Self::MessageRefused { .. } => "message.refused",
+            Self::ApprovalRequested { .. } => "approval.requested",
+            Self::ApprovalDecided { .. } => "approval.decided",
         }
     }
 
@@ -151,7 +196,12 @@ impl EventBody {
             | Self::AgentStatus { agent, .. }
             | Self::AgentRestarted { agent, .. }
             | Self::TaskDelivery { agent, .. }
-            | Self::Hook { agent, .. } => Some(agent),
+            | Self::Hook { agent, .. }
+            | Self::ApprovalRequested { agent, .. }
+            | Self::ApprovalDecided { agent, .. } => Some(agent),
+            Self::MessageSent { message }
+            | Self::MessageDelivered { message }
+            | Self::MessageRefused { message } => Some(&message.to),
             Self::TaskCreated { task, .. } | Self::TaskUpdated { task, .. } => {
                 task.assignee.as_deref()
             }
@@ -163,6 +213,9 @@ impl EventBody {
         match self {
             Self::TaskCreated { task, .. } | Self::TaskUpdated { task, .. } => Some(task.id),
             Self::TaskDelivery { task, .. } => Some(*task),
+            Self::MessageSent { message }
+            | Self::MessageDelivered { message }
+            | Self::MessageRefused { message } => message.task,
             _ => None,
         }
     }
@@ -208,8 +261,61 @@ impl EventBody {
                 format!("task {task} attempt {attempt}: {what}")
             }
             Self::Hook { agent, event } => format!("{agent} hook {}", event.describe()),
+            Self::MessageSent { message: m } => {
+                format!(
+                    "{} → {} {}: {}",
+                    m.from,
+                    m.to,
+                    m.kind.as_str(),
+                    clip(&m.text)
+                )
+            }
+            Self::MessageDelivered { message: m } => format!(
+                "{} → {} {} {} delivered{}",
+                m.from,
+                m.to,
+                m.kind.as_str(),
+                m.id,
+                m.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+            Self::MessageRefused { message: m } => format!(
+                "{} → {} {} {} refused: {}",
+                m.from,
+                m.to,
+                m.kind.as_str(),
+                m.id,
+                m.reason.as_deref().unwrap_or("")
+            ),
+            Self::ApprovalRequested { agent, approval } => format!(
+                "{agent} asks to run {}: {}",
+                approval.tool,
+                clip(&approval.what)
+            ),
+            Self::ApprovalDecided {
+                agent,
+                approval,
+                outcome,
+                by,
+            } => format!(
+                "{agent} {} {outcome} by {by}: {}",
+                approval.tool,
+                clip(&approval.what)
+            ),
         }
     }
+}
+
+/// The first line of `s`, at most 80 characters.
+fn clip(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    let mut out: String = line.chars().take(80).collect();
+    if out.len() < s.trim_end().len() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -272,6 +378,25 @@ mod tests {
                 event: HookEvent::SessionEnd {
                     reason: "exit".into(),
                 },
+            },
+            EventBody::MessageSent {
+                message: Message::default(),
+            },
+            EventBody::MessageDelivered {
+                message: Message::default(),
+            },
+            EventBody::MessageRefused {
+                message: Message::default(),
+            },
+            EventBody::ApprovalRequested {
+                agent: "a".into(),
+                approval: Approval::default(),
+            },
+            EventBody::ApprovalDecided {
+                agent: "a".into(),
+                approval: Approval::default(),
+                outcome: Outcome::InPane,
+                by: "pane".into(),
             },
         ];
         for b in all {

@@ -119,9 +119,13 @@ pub struct Task {
     /// backoff after a lost attempt ([`retry_backoff`]).
     #[serde(default)]
     pub retry_at: Option<u64>,
-    /// Who created it: `user` (the dashboard), `cli`, `api`, `file:<name>`.
+    /// Who created it: `user` (the dashboard), `cli`, `api`, `file:<name>`,
+    /// `plan`, or the name of the agent that delegated it.
     #[serde(default)]
     pub created_by: String,
+    /// The task its creator was working on when it delegated this one.
+    #[serde(default)]
+    pub parent: Option<TaskId>,
 }
 
 /// A task without its body and result: what boards and events carry.
@@ -199,6 +203,9 @@ pub struct NewTask {
     /// Who creates it (see [`Task::created_by`]).
     #[serde(default)]
     pub created_by: String,
+    /// The creator's task this one was delegated from.
+    #[serde(default)]
+    pub parent: Option<TaskId>,
 }
 
 /// Delay before a lost task may be delivered again, after `attempts`
@@ -234,6 +241,7 @@ impl Task {
             created_ms: 0,
             retry_at: None,
             created_by: String::new(),
+            parent: None,
         }
     }
 }

@@ -43,6 +43,10 @@ pub(crate) struct Shared {
     pub(crate) lease: Duration,
     pub(crate) instance: String,
     pub(crate) cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
+    /// Queued messages (a Stop hook hands them to a busy Claude agent).
+    pub(crate) inbox: Arc<super::inbox::Inbox>,
+    /// `[[policy]]` rules for permission requests.
+    pub(crate) policies: Vec<crate::domain::approval::Policy>,
 }
 
 /// What agent actors tell the scheduler.
@@ -50,18 +54,48 @@ pub(crate) struct Shared {
 pub(crate) enum Signal {
     /// The agent's status changed.
     Status { agent: String, status: AgentStatus },
-    /// News of the task the agent holds.
+    /// News of the task (or messages) the agent holds.
     Job {
         agent: String,
-        task: TaskId,
+        work: Work,
         update: JobUpdate,
     },
+}
+
+/// What a prompt typed into an agent is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Work {
+    /// A task's body.
+    Task(TaskId),
+    /// Queued messages, as one inbox prompt (SPEC §7: an idle agent is
+    /// woken with a typed prompt).
+    Mail(Vec<crate::domain::MessageId>),
+}
+
+impl Work {
+    /// The task, when it is one.
+    pub(crate) fn task(&self) -> Option<TaskId> {
+        match self {
+            Self::Task(t) => Some(*t),
+            Self::Mail(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Task(t) => write!(f, "task {t}"),
+            Self::Mail(ids) if ids.len() == 1 => write!(f, "message {}", ids[0]),
+            Self::Mail(ids) => write!(f, "{} messages", ids.len()),
+        }
+    }
 }
 
 /// A prompt for the agent (SPEC §7 delivery).
 #[derive(Debug)]
 pub(crate) struct Deliver {
-    pub(crate) task: TaskId,
+    pub(crate) work: Work,
     pub(crate) text: String,
 }
 
@@ -70,6 +104,11 @@ pub(crate) enum AgentCmd {
     Stop,
     Restart,
     Hook(HookEvent, oneshot::Sender<Result<String>>),
+    /// Answer the pending permission request.
+    Approve(
+        super::agent_approval::Decision,
+        oneshot::Sender<Result<crate::domain::approval::Approval>>,
+    ),
     /// Type a task's prompt; the reply is at once: `Err(why)` when the agent
     /// cannot take it now (the scheduler waits and says why).
     Deliver(Deliver, oneshot::Sender<std::result::Result<(), String>>),
@@ -109,6 +148,12 @@ pub(crate) struct AgentActor {
     /// its input box; until the user types, that text is nox's, not theirs.
     pub(crate) restored_at: Option<Instant>,
     session_loaded: bool,
+    /// The permission request whose hook waits for an answer.
+    pub(crate) approval: Option<super::agent_approval::Pending>,
+    /// Consecutive Stop hooks that blocked to hand over messages.
+    pub(crate) stop_blocks: u32,
+    /// When to look whether a key typed into a waiting agent answered it.
+    pub(crate) answer_check_at: Option<Instant>,
 }
 
 enum Wake {
@@ -120,6 +165,7 @@ enum Wake {
     JobDue,
     Activity,
     Input,
+    AnswerCheck,
 }
 
 impl AgentActor {
@@ -163,6 +209,9 @@ impl AgentActor {
             job: None,
             restored_at: None,
             session_loaded: false,
+            approval: None,
+            stop_blocks: 0,
+            answer_check_at: None,
         };
         tokio::spawn(actor.run(rx));
     }
@@ -176,7 +225,10 @@ impl AgentActor {
             pid: self.pid,
             started_at: self.started_at,
             status_since: self.status_since,
-            task: self.job.as_ref().map(|j| j.task),
+            task: self.job.as_ref().and_then(|j| j.work.task()),
+            approval: self.approval.as_ref().map(|p| p.approval.clone()),
+            job: self.job.as_ref().map(super::agent_job::Job::describe),
+            inbox: 0,
         }
     }
 
@@ -248,6 +300,7 @@ impl AgentActor {
         loop {
             let (restart_at, kill_at, quiet_at) = (self.restart_at, self.kill_at, self.quiet_at);
             let job_at = self.job.as_ref().and_then(|j| j.at);
+            let answer_at = self.answer_check_at;
             let (has_exit, live) = (self.exit_rx.is_some(), self.pid.is_some());
             let exit_rx = &mut self.exit_rx;
             let wake = tokio::select! {
@@ -262,6 +315,7 @@ impl AgentActor {
                 () = sleep_until(kill_at.unwrap_or_else(far)), if kill_at.is_some() => Wake::KillDue,
                 () = sleep_until(quiet_at.unwrap_or_else(far)), if quiet_at.is_some() => Wake::Quiet,
                 () = sleep_until(job_at.unwrap_or_else(far)), if job_at.is_some() => Wake::JobDue,
+                () = sleep_until(answer_at.unwrap_or_else(far)), if answer_at.is_some() => Wake::AnswerCheck,
                 () = term.activity.notified(), if live => Wake::Activity,
                 () = term.typed.notified(), if live => Wake::Input,
             };
@@ -294,7 +348,9 @@ impl AgentActor {
                     if self.quiet_at.is_none() {
                         self.quiet_at = Some(Instant::now() + IDLE_AFTER);
                     }
+                    self.typed_while_waiting();
                 }
+                Wake::AnswerCheck => self.check_answered(),
             }
             if self.stopping == Stopping::Shutdown && self.pid.is_none() {
                 for r in self.shutdown_replies.drain(..) {
@@ -343,8 +399,9 @@ impl AgentActor {
                     self.start_process().await;
                 }
             }
-            AgentCmd::Hook(ev, reply) => {
-                let _ = reply.send(self.on_hook(&ev));
+            AgentCmd::Hook(ev, reply) => self.on_hook(&ev, reply),
+            AgentCmd::Approve(d, reply) => {
+                let _ = reply.send(self.approve(&d));
             }
             AgentCmd::Deliver(d, reply) => {
                 let _ = reply.send(self.deliver(d));
@@ -490,9 +547,12 @@ impl AgentActor {
                 .write_later(move |c| crate::store::sessions::put(c, &agent, &id));
         }
         self.term.detach();
+        self.release_approval("its process ended");
         self.pid = None;
         self.kill_at = None;
         self.quiet_at = None;
+        self.answer_check_at = None;
+        self.stop_blocks = 0;
         self.reap_leftovers().await;
         let why = std::mem::replace(&mut self.stopping, Stopping::No);
         if let Some(job) = self.job.take() {
@@ -504,7 +564,7 @@ impl AgentActor {
                 ),
                 _ => format!("agent {} was stopped", self.spec.name),
             };
-            self.job_update(job.task, JobUpdate::Lost { why: lost });
+            self.job_update(job.work, JobUpdate::Lost { why: lost });
         }
         match why {
             Stopping::Shutdown => {

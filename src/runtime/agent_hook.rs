@@ -1,20 +1,41 @@
 //! Claude Code hooks reaching an agent actor: the connector says what a
 //! hook means (status, session, prompt accepted, turn over); the actor
 //! applies it, records the session, follows its task, and logs the hook as
-//! an event. Agents whose connector takes no hooks refuse them.
+//! an event. A PermissionRequest waits for its answer
+//! (`agent_approval.rs`); any later hook means a pending request was
+//! answered in the pane. A Stop hands a busy agent its queued messages
+//! (`CLAUDE_CODE.md`, "Delivering messages without typing": `decision:
+//! block` with the messages as the reason), at most [`MAX_STOP_BLOCKS`]
+//! times in a row. Agents whose connector takes no hooks refuse them.
+
+use serde_json::json;
+use tokio::sync::oneshot;
 
 use super::agent::AgentActor;
 use super::error::{Result, RuntimeError};
-use crate::domain::EventBody;
 use crate::domain::hook::HookEvent;
+use crate::domain::message::inbox_text;
+use crate::domain::{AgentStatus, EventBody, MessageId};
+
+/// Consecutive Stop hooks that may block (reset when Claude Code's
+/// `stop_hook_active` is false): a guard against an endless turn.
+pub const MAX_STOP_BLOCKS: u32 = 3;
 
 impl AgentActor {
-    /// Applies hook `ev`; the answer is what `nox hook` prints (empty).
-    pub(crate) fn on_hook(&mut self, ev: &HookEvent) -> Result<String> {
-        let outcome = self.conn.on_hook(ev).map_err(RuntimeError::Refused)?;
+    /// Applies hook `ev` and answers on `reply` with what `nox hook`
+    /// prints: nothing, a Stop block, or (later) a permission decision.
+    pub(crate) fn on_hook(&mut self, ev: &HookEvent, reply: oneshot::Sender<Result<String>>) {
+        let outcome = match self.conn.on_hook(ev) {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = reply.send(Err(RuntimeError::Refused(e)));
+                return;
+            }
+        };
         if self.pid.is_none() {
             // A late hook of a process that has ended says nothing now.
-            return Ok(String::new());
+            let _ = reply.send(Ok(String::new()));
+            return;
         }
         self.shared.store.emit_later(EventBody::Hook {
             agent: self.spec.name.clone(),
@@ -27,7 +48,27 @@ impl AgentActor {
                 .store
                 .write_later(move |c| crate::store::sessions::put(c, &agent, &id));
         }
-        if let Some((status, evidence)) = outcome.status {
+        match ev {
+            HookEvent::PermissionRequest { tool, input } => {
+                self.on_permission_request(tool, input, reply);
+                self.progress();
+                return;
+            }
+            HookEvent::Notification { .. } => {}
+            _ => self.release_approval(&format!("hook {}", ev.name())),
+        }
+        let mut answer = String::new();
+        let mut status = outcome.status;
+        if let HookEvent::Stop { active, .. } = ev {
+            if !active {
+                self.stop_blocks = 0;
+            }
+            if let Some(block) = self.stop_with_mail() {
+                answer = block;
+                status = Some((AgentStatus::Busy, "stop hook: inbox delivered".into()));
+            }
+        }
+        if let Some((status, evidence)) = status {
             self.set_status(status, evidence);
         }
         if outcome.prompt_accepted {
@@ -37,6 +78,26 @@ impl AgentActor {
             self.turn_ended(last);
         }
         self.progress();
-        Ok(String::new())
+        let _ = reply.send(Ok(answer));
+    }
+
+    /// At a Stop: the queued messages as a blocking answer, when there are
+    /// any and fewer than [`MAX_STOP_BLOCKS`] blocks came before in a row.
+    /// They are marked delivered with the answer.
+    fn stop_with_mail(&mut self) -> Option<String> {
+        if self.stop_blocks >= MAX_STOP_BLOCKS {
+            return None;
+        }
+        let msgs = self.shared.inbox.take(&self.spec.name);
+        if msgs.is_empty() {
+            return None;
+        }
+        self.stop_blocks += 1;
+        let ids: Vec<MessageId> = msgs.iter().map(|m| m.id).collect();
+        tracing::info!(agent = %self.spec.name, "{} message(s) handed over by the Stop hook", ids.len());
+        self.shared.store.write_later(move |c| {
+            crate::store::messages::delivered(c, &ids, "stop hook").map(|_| ())
+        });
+        Some(json!({"decision": "block", "reason": inbox_text(&msgs)}).to_string())
     }
 }

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::agent::{AgentActor, Deliver, IDLE_AFTER, Signal};
+use super::agent::{AgentActor, Deliver, IDLE_AFTER, Signal, Work};
 use crate::connector::{Observation, TurnEnd};
-use crate::domain::{AgentStatus, TaskId};
+use crate::domain::AgentStatus;
 use crate::runtime::pty::keys::encode_paste;
 
 /// How long a delivery waits for its confirmation.
@@ -63,10 +63,10 @@ pub(crate) enum Phase {
     Running { idle_since: Option<Instant> },
 }
 
-/// The task an agent holds.
+/// The task (or the inbox's messages) an agent holds.
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
-    pub(crate) task: TaskId,
+    pub(crate) work: Work,
     pub(crate) text: String,
     pub(crate) phase: Phase,
     /// When the job needs the actor next (submit, poll, deadline, grace).
@@ -74,11 +74,27 @@ pub(crate) struct Job {
     last_progress: Instant,
 }
 
+impl Job {
+    /// In words: what it is and where its delivery stands.
+    pub(crate) fn describe(&self) -> String {
+        let phase = match self.phase {
+            Phase::Clearing { .. } => "clearing the input box",
+            Phase::Typing { .. } => "typing the prompt",
+            Phase::Confirming { retried: false, .. } => "waiting for the agent to take the prompt",
+            Phase::Confirming { retried: true, .. } => {
+                "typed again, waiting for the agent to take it"
+            }
+            Phase::Running { .. } => "taken; the turn runs",
+        };
+        format!("{}: {phase}", self.work)
+    }
+}
+
 impl AgentActor {
-    pub(crate) fn job_update(&self, task: TaskId, update: JobUpdate) {
+    pub(crate) fn job_update(&self, work: Work, update: JobUpdate) {
         self.signal(Signal::Job {
             agent: self.spec.name.clone(),
-            task,
+            work,
             update,
         });
     }
@@ -90,7 +106,7 @@ impl AgentActor {
             return Err(format!("waiting: agent {name} is not running"));
         }
         if let Some(j) = &self.job {
-            return Err(format!("waiting: agent {name} holds task {}", j.task));
+            return Err(format!("waiting: agent {name} holds {}", j.work));
         }
         if self.status != AgentStatus::Idle {
             return Err(format!("waiting: agent {name} is {}", self.status));
@@ -116,7 +132,7 @@ impl AgentActor {
         }
         self.restored_at = None;
         self.job = Some(Job {
-            task: d.task,
+            work: d.work,
             text: d.text,
             phase: Phase::Typing { retried: false },
             at: None,
@@ -151,9 +167,9 @@ impl AgentActor {
         self.term.write(&bytes);
         job.phase = Phase::Typing { retried };
         job.at = Some(Instant::now() + SUBMIT_AFTER);
-        let (task, len) = (job.task, job.text.len());
+        let (work, len) = (job.work.clone(), job.text.len());
         if !retried {
-            self.job_update(task, JobUpdate::Sent { bytes: len });
+            self.job_update(work, JobUpdate::Sent { bytes: len });
         }
     }
 
@@ -186,10 +202,10 @@ impl AgentActor {
                     job.at = Some((now + EVIDENCE_POLL).min(deadline));
                     return;
                 }
-                let task = job.task;
+                let task = job.work.clone();
                 let screen = self.term.contents();
                 if retried {
-                    tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} stalled");
+                    tracing::warn!(agent = %self.spec.name, "delivery of {task} stalled");
                     self.drop_job();
                     self.job_update(task, JobUpdate::Stalled);
                     self.publish();
@@ -197,7 +213,7 @@ impl AgentActor {
                     // The program took the text (its input is empty) but has
                     // not confirmed yet: typing it again would submit it
                     // twice. Wait once more instead.
-                    tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} taken but not confirmed yet; waiting once more");
+                    tracing::warn!(agent = %self.spec.name, "delivery of {task} taken but not confirmed yet; waiting once more");
                     self.job_update(task, JobUpdate::Retried);
                     if let Some(job) = self.job.as_mut() {
                         job.phase = Phase::Confirming {
@@ -207,7 +223,7 @@ impl AgentActor {
                         job.at = Some(now + EVIDENCE_POLL);
                     }
                 } else {
-                    tracing::warn!(agent = %self.spec.name, task, "delivery of task {task} not confirmed; typing it again");
+                    tracing::warn!(agent = %self.spec.name, "delivery of {task} not confirmed; typing it again");
                     // Clear whatever half-typed input is there first.
                     self.job_update(task, JobUpdate::Retried);
                     self.clear_then_type(true, &screen);
@@ -216,8 +232,8 @@ impl AgentActor {
             Phase::Running { idle_since } => {
                 job.at = None;
                 if idle_since.is_some() && self.status == AgentStatus::Idle {
-                    let task = job.task;
-                    tracing::warn!(agent = %self.spec.name, task, "task {task}: the turn ended without a Stop: interrupted");
+                    let task = job.work.clone();
+                    tracing::warn!(agent = %self.spec.name, "{task}: the turn ended without a Stop: interrupted");
                     self.job = None;
                     self.restored_at = Some(now);
                     self.term.take_capture();
@@ -251,7 +267,7 @@ impl AgentActor {
         }
         job.phase = Phase::Running { idle_since: None };
         job.at = None;
-        let task = job.task;
+        let task = job.work.clone();
         self.job_update(task, JobUpdate::Confirmed { evidence });
         self.quiet_at = Some(Instant::now() + IDLE_AFTER);
     }
@@ -264,7 +280,7 @@ impl AgentActor {
         };
         match self.conn.idle_during_task(obs) {
             TurnEnd::Completed(result) => {
-                let task = job.task;
+                let task = job.work.clone();
                 self.job = None;
                 self.term.take_capture();
                 self.job_update(task, JobUpdate::Done { result });
@@ -287,7 +303,7 @@ impl AgentActor {
         if !matches!(job.phase, Phase::Running { .. }) {
             return;
         }
-        let task = job.task;
+        let task = job.work.clone();
         self.job = None;
         self.term.take_capture();
         self.job_update(task, JobUpdate::Done { result });
@@ -309,14 +325,18 @@ impl AgentActor {
         }
         if job.last_progress.elapsed() >= quarter {
             job.last_progress = Instant::now();
-            let task = job.task;
+            let task = job.work.clone();
             self.job_update(task, JobUpdate::Progress);
         }
     }
 
     /// The scheduler took task `task` back.
-    pub(crate) fn abandon(&mut self, task: TaskId) {
-        if self.job.as_ref().is_some_and(|j| j.task == task) {
+    pub(crate) fn abandon(&mut self, task: crate::domain::TaskId) {
+        if self
+            .job
+            .as_ref()
+            .is_some_and(|j| j.work == Work::Task(task))
+        {
             self.drop_job();
             self.publish();
         }

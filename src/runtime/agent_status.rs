@@ -103,6 +103,13 @@ impl AgentActor {
             prompt: &prompt,
         };
         let next = self.conn.status_at_quiet(&obs);
+        if self.approval.is_some()
+            && next
+                .as_ref()
+                .is_some_and(|(s, _)| *s != AgentStatus::Waiting)
+        {
+            self.release_approval("its dialog left the screen");
+        }
         if let Some((status, why)) = next
             && (status != self.status || (status == AgentStatus::Busy && fg.is_some()))
         {

@@ -21,6 +21,10 @@ pub enum RuntimeError {
     /// Over a size limit (task body, request).
     #[error("{0}")]
     TooLarge(String),
+    /// Over a rate limit (messages between two agents); the message is
+    /// kept as refused.
+    #[error("{0}")]
+    Limited(String),
     /// The runtime (or the part that would answer) has stopped.
     #[error("{0}")]
     Gone(String),

@@ -43,6 +43,14 @@ pub struct AgentInfo {
     pub status_since: Option<SystemTime>,
     /// The task it works on.
     pub task: Option<TaskId>,
+    /// The permission request it waits on (its PermissionRequest hook
+    /// waits for the answer).
+    pub approval: Option<crate::domain::approval::Approval>,
+    /// The prompt being delivered or the turn it started, in words
+    /// (`task 3: waiting for the agent to take the prompt`).
+    pub job: Option<String>,
+    /// Messages queued for it.
+    pub inbox: usize,
 }
 
 impl AgentInfo {
@@ -57,6 +65,9 @@ impl AgentInfo {
             started_at: None,
             status_since: None,
             task: None,
+            approval: None,
+            job: None,
+            inbox: 0,
         }
     }
 }
@@ -90,6 +101,10 @@ pub struct RuntimeOptions {
     pub instance: String,
     /// One cgroup per agent, where one is writable.
     pub cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
+    /// `[[policy]]` rules that answer permission requests.
+    pub policies: Vec<crate::domain::approval::Policy>,
+    /// Messages per agent pair and its window in seconds (`[routing]`).
+    pub message_limit: (u32, u64),
 }
 
 pub(crate) struct Entry {
@@ -149,6 +164,7 @@ pub struct RuntimeHandle {
     pub(crate) store: Store,
     /// The workspace this runtime serves.
     pub workspace: Workspace,
+    pub(crate) inbox: Arc<super::inbox::Inbox>,
 }
 
 fn gone<T>(_: T) -> RuntimeError {
@@ -164,16 +180,88 @@ impl RuntimeHandle {
 
     /// All agents, in definition order.
     pub fn agents(&self) -> Vec<AgentInfo> {
-        self.registry.infos()
+        let mut all = self.registry.infos();
+        for a in &mut all {
+            a.inbox = self.inbox.len(&a.spec.name);
+        }
+        all
     }
 
     /// One agent by name.
     pub fn agent(&self, name: &str) -> Option<AgentInfo> {
-        self.registry
+        let mut a = self
+            .registry
             .lock()
             .iter()
             .find(|e| e.info.spec.name == name)
-            .map(|e| e.info.clone())
+            .map(|e| e.info.clone())?;
+        a.inbox = self.inbox.len(name);
+        Some(a)
+    }
+
+    /// Pending permission requests, oldest first: the attention queue.
+    pub fn attention(&self) -> Vec<(String, crate::domain::approval::Approval)> {
+        let mut q: Vec<_> = self
+            .registry
+            .infos()
+            .into_iter()
+            .filter_map(|a| a.approval.map(|p| (a.spec.name, p)))
+            .collect();
+        q.sort_by_key(|(_, p)| (p.since_ms, p.id));
+        q
+    }
+
+    /// Answers agent `name`'s pending permission request: `allow`, by
+    /// `by` (`user`, `api`, `cli`). Errors: an unknown agent (not found), no
+    /// request pending (conflict).
+    pub async fn approve(
+        &self,
+        name: &str,
+        allow: bool,
+        by: &str,
+    ) -> Result<crate::domain::approval::Approval> {
+        let (tx, rx) = oneshot::channel();
+        let d = super::agent_approval::Decision {
+            allow,
+            by: by.to_string(),
+        };
+        self.tell(name, AgentCmd::Approve(d, tx))?;
+        rx.await.map_err(gone)?
+    }
+
+    /// Sends a message (SPEC §7): it waits in the receiver's inbox until
+    /// delivered. Errors: unknown receiver (not found), unknown sender or
+    /// empty text (refused), too large, rate limited (`Limited`: the
+    /// message is kept as refused).
+    pub async fn send_message(
+        &self,
+        new: crate::domain::NewMessage,
+    ) -> Result<crate::domain::Message> {
+        self.ask(|tx| SchedCmd::Send(Box::new(new), tx)).await
+    }
+
+    /// The newest `limit` messages (0: all) sent by or to `agent` (or all),
+    /// oldest first.
+    pub async fn messages(
+        &self,
+        agent: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<crate::domain::Message>> {
+        self.read(move |c| crate::store::messages::list(c, agent.as_deref(), limit))
+            .await
+    }
+
+    /// Agent `agent` reports its current task `id` done with `summary`
+    /// (the MCP `complete_task` tool). Conflict: not its current task.
+    pub async fn complete_task(&self, id: TaskId, agent: &str, summary: String) -> Result<Task> {
+        let agent = agent.to_string();
+        self.ask(|reply| SchedCmd::Complete {
+            task: id,
+            agent,
+            summary,
+            reply,
+        })
+        .await
     }
 
     /// A copy of agent `name`'s screen, `offset` lines back in its

@@ -5,11 +5,13 @@
 //! hold handles; screens leave as [`screen::ScreenSnapshot`]s.
 
 pub mod agent;
+mod agent_approval;
 mod agent_hook;
 pub mod agent_job;
 mod agent_status;
 pub mod error;
 pub mod handle;
+mod inbox;
 pub mod pty;
 pub mod scheduler;
 pub mod screen;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
-use super::agent::{AgentCmd, Deliver, Signal};
+use super::agent::{AgentCmd, Deliver, Signal, Work};
 use super::agent_job::JobUpdate;
 use super::error::{Result, RuntimeError, no_agent};
 use super::handle::Registry;
@@ -27,6 +27,9 @@ use crate::domain::{
 };
 use crate::store::{Store, Tx, now_ms, tasks};
 
+#[path = "scheduler_mail.rs"]
+mod mail;
+
 /// A deferred task is looked at again this often.
 pub const DEFER_RETRY: Duration = Duration::from_secs(1);
 
@@ -35,6 +38,18 @@ pub(crate) enum SchedCmd {
     Add(Box<NewTask>, oneshot::Sender<Result<(Task, bool)>>),
     Cancel(TaskId, oneshot::Sender<Result<Task>>),
     Assign(TaskId, Option<String>, oneshot::Sender<Result<Task>>),
+    /// Send a message (SPEC §7).
+    Send(
+        Box<crate::domain::NewMessage>,
+        oneshot::Sender<Result<crate::domain::Message>>,
+    ),
+    /// Agent `agent` says its task is done (the MCP `complete_task` tool).
+    Complete {
+        task: TaskId,
+        agent: String,
+        summary: String,
+        reply: oneshot::Sender<Result<Task>>,
+    },
 }
 
 /// What the scheduler starts from.
@@ -44,6 +59,8 @@ pub(crate) struct Init {
     pub(crate) signals: mpsc::UnboundedReceiver<Signal>,
     pub(crate) workspace: crate::config::Workspace,
     pub(crate) lease: Duration,
+    pub(crate) inbox: Arc<super::inbox::Inbox>,
+    pub(crate) rate: crate::domain::message::RateLimit,
 }
 
 #[derive(Debug, Clone)]
@@ -64,9 +81,12 @@ struct Scheduler {
     /// When queued tasks that could not go yet (backoff, deferred) are
     /// looked at again.
     retry_at: Option<Instant>,
+    inbox: Arc<super::inbox::Inbox>,
+    rate: crate::domain::message::RateLimit,
+    mail: mail::Mailroom,
 }
 
-async fn db<T: Send + 'static>(
+pub(crate) async fn db<T: Send + 'static>(
     store: &Store,
     f: impl FnOnce(&mut Tx<'_>) -> crate::store::Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -77,7 +97,7 @@ async fn db<T: Send + 'static>(
         .map_err(RuntimeError::from)
 }
 
-async fn read<T: Send + 'static>(
+pub(crate) async fn read<T: Send + 'static>(
     store: &Store,
     f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -97,6 +117,9 @@ pub(crate) fn spawn(init: Init) -> mpsc::Sender<SchedCmd> {
         workspace: init.workspace,
         lease: init.lease,
         retry_at: None,
+        inbox: init.inbox,
+        rate: init.rate,
+        mail: mail::Mailroom::default(),
     };
     tokio::spawn(s.run(rx, init.signals));
     tx
@@ -109,6 +132,7 @@ impl Scheduler {
         mut signals: mpsc::UnboundedReceiver<Signal>,
     ) {
         self.recover().await;
+        self.load_inbox().await;
         self.dispatch().await;
         let far = || Instant::now() + Duration::from_secs(3600);
         loop {
@@ -129,16 +153,18 @@ impl Scheduler {
                 () = sleep_until(lease.unwrap_or_else(far)), if lease.is_some() => self.on_leases().await,
                 () = sleep_until(retry.unwrap_or_else(far)), if retry.is_some() => {
                     self.retry_at = None;
+                    self.deliver_all_mail().await;
                     self.dispatch().await;
                 }
             }
         }
     }
 
-    async fn apply(&self, id: TaskId, ev: TaskEvent) -> Option<Task> {
+    async fn apply(&mut self, id: TaskId, ev: TaskEvent) -> Option<Task> {
         match db(&self.store, move |c| tasks::apply(c, id, &ev)).await {
             Ok(t) => {
                 tracing::info!(task = id, "task {id} {}: {}", t.status, t.title);
+                self.task_ended(&t).await;
                 Some(t)
             }
             Err(e) => {
@@ -190,7 +216,24 @@ impl Scheduler {
                     self.held.remove(&agent);
                     self.tell(&agent, AgentCmd::Abandon(id));
                 }
+                if let Ok(t) = &r {
+                    self.task_ended(t).await;
+                }
                 let _ = reply.send(r);
+            }
+            SchedCmd::Send(new, reply) => {
+                let r = self.send(*new).await;
+                let _ = reply.send(r);
+            }
+            SchedCmd::Complete {
+                task,
+                agent,
+                summary,
+                reply,
+            } => {
+                let r = self.complete(task, &agent, summary).await;
+                let _ = reply.send(r);
+                self.dispatch().await;
             }
             SchedCmd::Assign(id, agent, reply) => {
                 if let Some(a) = agent.as_deref().filter(|a| !self.known(a)) {
@@ -217,6 +260,16 @@ impl Scheduler {
                 "cannot assign to {a:?}: no agent of that name"
             )));
         }
+        let mut new = new;
+        if new.parent.is_none() && self.known(&new.created_by) {
+            // Delegated while working on a task: that task is the parent.
+            new.parent = self
+                .registry
+                .infos()
+                .iter()
+                .find(|a| a.spec.name == new.created_by)
+                .and_then(|a| a.task);
+        }
         let r = db(&self.store, move |c| tasks::create(c, &new)).await?;
         if r.1 {
             tracing::info!(
@@ -226,8 +279,25 @@ impl Scheduler {
                 r.0.status,
                 r.0.title
             );
+            self.delegated(&r.0).await;
         }
         Ok(r)
+    }
+
+    /// Agent `agent` reports its running task `id` done with `summary`
+    /// (Conflict when it does not hold that task).
+    async fn complete(&mut self, id: TaskId, agent: &str, summary: String) -> Result<Task> {
+        let Some(held) = self.held.get(agent).filter(|h| h.task == id).cloned() else {
+            return Err(RuntimeError::Conflict(format!(
+                "task {id} is not {agent}'s current task; an agent completes only the task it works on"
+            )));
+        };
+        self.held.remove(agent);
+        self.tell(agent, AgentCmd::Abandon(id));
+        let result = self.with_changes(agent, summary, &held.before).await;
+        self.apply(id, TaskEvent::Completed { result })
+            .await
+            .ok_or_else(|| RuntimeError::Conflict(format!("task {id} could not be completed")))
     }
 
     fn held_by(&self, task: TaskId) -> Option<String> {
@@ -312,7 +382,7 @@ impl Scheduler {
     async fn offer(&self, agent: &str, task: &Task) -> std::result::Result<(), String> {
         let (tx, rx) = oneshot::channel();
         let deliver = Deliver {
-            task: task.id,
+            work: Work::Task(task.id),
             text: task.body.clone(),
         };
         self.tell(agent, AgentCmd::Deliver(deliver, tx));
@@ -320,7 +390,7 @@ impl Scheduler {
             .unwrap_or_else(|_| Err(format!("waiting: agent {agent} is gone")))
     }
 
-    async fn defer(&self, task: &Task, why: String) {
+    async fn defer(&mut self, task: &Task, why: String) {
         if task.detail != why {
             self.apply(task.id, TaskEvent::Defer { why }).await;
         }
@@ -354,14 +424,21 @@ impl Scheduler {
             Signal::Status { agent, status } => {
                 tracing::trace!(agent = %agent, "scheduler: {agent} is {status}");
                 if status == AgentStatus::Idle {
+                    // Its inbox first: a result it waits for before new work.
+                    self.deliver_mail(&agent).await;
                     self.dispatch().await;
                 }
             }
             Signal::Job {
                 agent,
-                task,
+                work: Work::Task(task),
                 update,
             } => self.on_job(&agent, task, update).await,
+            Signal::Job {
+                agent,
+                work: Work::Mail(ids),
+                update,
+            } => self.on_mail_job(&agent, ids, update).await,
         }
     }
 

@@ -28,6 +28,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = opts.size;
     let (signals, signals_rx) = mpsc::unbounded_channel();
+    let inbox = Arc::new(super::inbox::Inbox::default());
     let shared = Arc::new(Shared {
         workspace: opts.workspace.clone(),
         backend: opts.backend,
@@ -42,6 +43,8 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         lease: opts.lease,
         instance: opts.instance,
         cgroups: opts.cgroups,
+        inbox: Arc::clone(&inbox),
+        policies: opts.policies,
     });
     let sched = super::scheduler::spawn(super::scheduler::Init {
         store: opts.store.clone(),
@@ -49,6 +52,8 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         signals: signals_rx,
         workspace: opts.workspace.clone(),
         lease: opts.lease,
+        inbox: Arc::clone(&inbox),
+        rate: crate::domain::message::RateLimit::new(opts.message_limit.0, opts.message_limit.1),
     });
     let handle = RuntimeHandle {
         cmd: cmd_tx,
@@ -57,6 +62,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         sched,
         store: opts.store,
         workspace: opts.workspace,
+        inbox,
     };
     let mut sup = Supervisor { shared };
     for spec in agents {

@@ -194,6 +194,7 @@ impl Watch {
             max_attempts: None,
             key: Some(format!("file:{name}:{:016x}", fnv1a(text.as_bytes()))),
             created_by: format!("file:{name}"),
+            parent: None,
         };
         match self.handle.add_task(new).await {
             Ok((t, made)) => {

@@ -1,5 +1,5 @@
 //! `/api/agents` routes (SPEC §6): list, create, one, remove, start, stop,
-//! restart, screen, input. An agent's JSON has its live status, pid,
+//! restart, screen, input, approve. An agent's JSON has its live status, pid,
 //! restarts, uptime and current task, and its `env` keys only: values may
 //! be secrets and never leave nox.
 
@@ -27,6 +27,7 @@ pub(super) fn routes() -> Router<RuntimeHandle> {
         .route("/api/agents/{name}/restart", post(restart))
         .route("/api/agents/{name}/screen", get(screen))
         .route("/api/agents/{name}/input", post(input))
+        .route("/api/agents/{name}/approve", post(approve))
 }
 
 /// An agent as the API shows it.
@@ -51,6 +52,9 @@ pub fn agent_json(a: &AgentInfo) -> Value {
         "started_ms": ms(a.started_at),
         "uptime_secs": uptime,
         "current_task": a.task,
+        "approval": a.approval,
+        "delivery": a.job,
+        "inbox": a.inbox,
         "command": a.spec.command,
         "args": a.spec.args,
         "cwd": a.spec.cwd,
@@ -216,4 +220,29 @@ async fn input(
         ));
     }
     Ok(axum::Json(json!({"typed": bytes.len()})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApproveRequest {
+    allow: bool,
+}
+
+/// Answers the agent's pending permission request: `{"allow": true}`; 409
+/// when none is pending. Who decided is `api`, or `cli` for `nox` itself.
+async fn approve(
+    State(h): State<RuntimeHandle>,
+    UrlPath(name): UrlPath<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<Value>, ApiError> {
+    let req: ApproveRequest = json_body(&body)?;
+    let by = match headers.get("x-nox-client").and_then(|v| v.to_str().ok()) {
+        Some("cli") => "cli",
+        _ => "api",
+    };
+    let a = h.approve(&name, req.allow, by).await?;
+    Ok(axum::Json(
+        json!({"agent": name, "approval": a, "allow": req.allow, "by": by}),
+    ))
 }

@@ -25,6 +25,7 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             RuntimeError::Refused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
             RuntimeError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            RuntimeError::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             RuntimeError::Gone(_) => (StatusCode::SERVICE_UNAVAILABLE, "gone"),
             RuntimeError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store"),
         };
@@ -53,6 +54,7 @@ mod tests {
             (RuntimeError::Conflict("x".into()), 409),
             (RuntimeError::Refused("x".into()), 422),
             (RuntimeError::TooLarge("x".into()), 413),
+            (RuntimeError::Limited("x".into()), 429),
             (RuntimeError::Gone("x".into()), 503),
             (RuntimeError::Store("x".into()), 503),
         ];

@@ -8,6 +8,7 @@ pub mod agents;
 pub mod error;
 pub mod events;
 pub mod listen;
+pub mod messages;
 pub mod tasks;
 
 use std::os::unix::fs::PermissionsExt;
@@ -52,6 +53,7 @@ pub fn router(handle: RuntimeHandle) -> Router {
         .route("/hook/{event}", post(hook))
         .merge(agents::routes())
         .merge(tasks::routes())
+        .merge(messages::routes())
         .merge(events::routes())
         .layer(axum::middleware::from_fn(body_limits))
         .with_state(handle)

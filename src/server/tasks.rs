@@ -25,6 +25,25 @@ pub(super) fn routes() -> Router<RuntimeHandle> {
         .route("/api/tasks/{id}", get(one))
         .route("/api/tasks/{id}/cancel", post(cancel))
         .route("/api/tasks/{id}/assign", post(assign))
+        .route("/api/tasks/{id}/complete", post(complete))
+}
+
+/// The header naming the agent a request acts for (`nox mcp --agent`).
+pub const AGENT_HEADER: &str = "x-nox-agent";
+
+fn acting_agent(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get(AGENT_HEADER)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|s| crate::domain::agent::valid_agent_name(s))
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    ApiError::bad_request("bad_agent", "X-Nox-Agent is not an agent name")
+                })
+        })
+        .transpose()
 }
 
 /// The body of `POST /api/tasks` (SPEC §3 `nox task add`).
@@ -63,6 +82,7 @@ impl TaskRequest {
             max_attempts: None,
             key,
             created_by: by.into(),
+            parent: None,
         }
     }
 }
@@ -108,7 +128,13 @@ async fn create(
             "the Idempotency-Key must be 1 to 200 characters",
         ));
     }
-    let by = if headers.get("x-nox-client").is_some_and(|v| v == "cli") {
+    let agent = acting_agent(&headers)?;
+    let by = if let Some(a) = &agent {
+        if h.agent(a).is_none() {
+            return Err(crate::runtime::error::no_agent(a).into());
+        }
+        a.as_str()
+    } else if headers.get("x-nox-client").is_some_and(|v| v == "cli") {
         "cli"
     } else {
         "api"
@@ -155,4 +181,32 @@ async fn assign(
         json_body(&body)?
     };
     Ok(axum::Json(json!(h.assign_task(id, req.agent).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompleteRequest {
+    summary: String,
+}
+
+/// The agent named by `X-Nox-Agent` says its running task is done with
+/// `summary` (the MCP `complete_task` tool): 200 with the task; 409 when it
+/// is not that agent's current task; 422 without the header.
+async fn complete(
+    State(h): State<RuntimeHandle>,
+    UrlPath(id): UrlPath<u64>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<Value>, ApiError> {
+    let req: CompleteRequest = json_body(&body)?;
+    let Some(agent) = acting_agent(&headers)? else {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_agent",
+            "only an agent completes a task: send X-Nox-Agent".into(),
+        ));
+    };
+    Ok(axum::Json(json!(
+        h.complete_task(id, &agent, req.summary).await?
+    )))
 }

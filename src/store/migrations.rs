@@ -61,6 +61,7 @@ pub const MIGRATIONS: &[(u32, &str)] = &[
     CREATE INDEX events_by_agent ON events(agent);",
     ),
     (2, V2),
+    (3, V3),
 ];
 
 /// Version 2: tasks get a retry time (backoff), an idempotency key (unique:
@@ -110,6 +111,20 @@ const V2: &str = "
             'outcome', CASE WHEN json_extract(data, '$.stalled') THEN json_object('outcome', 'stalled')
                             ELSE json_object('outcome', 'sent', 'bytes', coalesce(json_extract(data, '$.bytes'), 0)) END)
         WHERE kind = 'task.delivery';
+";
+
+/// Version 3: messages get a kind (message, delegation, result), a delivery
+/// state (`queued → delivered | refused`) with its reason, and the task
+/// they concern; version 1 rows with a delivery time count as delivered.
+/// Tasks get the task they were delegated from.
+const V3: &str = "
+    ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message';
+    ALTER TABLE messages ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';
+    ALTER TABLE messages ADD COLUMN reason TEXT;
+    ALTER TABLE messages ADD COLUMN task INTEGER;
+    UPDATE messages SET state = 'delivered' WHERE delivered_ms IS NOT NULL;
+    CREATE INDEX messages_by_state ON messages(state, recipient);
+    ALTER TABLE tasks ADD COLUMN parent INTEGER;
 ";
 
 /// Applies every migration newer than the database; returns the version.

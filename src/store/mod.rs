@@ -10,6 +10,7 @@
 
 pub mod agents;
 pub mod events;
+pub mod messages;
 pub mod migrations;
 pub mod sessions;
 pub mod tasks;

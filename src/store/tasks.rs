@@ -11,7 +11,7 @@ use super::{Result, StoreError, Tx, now_ms};
 use crate::domain::task::{DEFAULT_MAX_ATTEMPTS, find_cycle, transition};
 use crate::domain::{EventBody, NewTask, Task, TaskEvent, TaskId, TaskStatus, TaskSummary};
 
-const COLUMNS: &str = "id, title, body, priority, needs, assignee, status, attempts, max_attempts, lease_until, result, detail, created_ms, retry_at, created_by, pinned";
+const COLUMNS: &str = "id, title, body, priority, needs, assignee, status, attempts, max_attempts, lease_until, result, detail, created_ms, retry_at, created_by, pinned, parent";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
     let needs: String = r.get(4)?;
@@ -34,6 +34,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         retry_at: r.get(13)?,
         created_by: r.get(14)?,
         pinned: r.get(15)?,
+        parent: r.get(16)?,
     })
 }
 
@@ -155,10 +156,11 @@ pub fn create(tx: &mut Tx<'_>, new: &NewTask) -> Result<(Task, bool)> {
     } else {
         new.created_by.clone()
     };
+    t.parent = new.parent;
     let now = now_ms();
     tx.prepare_cached(
-        "INSERT INTO tasks(title, body, priority, needs, assignee, status, attempts, max_attempts, detail, created_ms, updated_ms, idem_key, created_by, pinned)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, '', ?8, ?8, ?9, ?10, ?11)",
+        "INSERT INTO tasks(title, body, priority, needs, assignee, status, attempts, max_attempts, detail, created_ms, updated_ms, idem_key, created_by, pinned, parent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, '', ?8, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         t.title,
@@ -172,6 +174,7 @@ pub fn create(tx: &mut Tx<'_>, new: &NewTask) -> Result<(Task, bool)> {
         new.key,
         t.created_by,
         t.pinned,
+        t.parent,
     ])?;
     t.id = TaskId::try_from(tx.last_insert_rowid()).unwrap_or_default();
     t.created_ms = now;

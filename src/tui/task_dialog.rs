@@ -154,6 +154,7 @@ impl NewTaskDialog {
             max_attempts: None,
             key: None,
             created_by: "user".into(),
+            parent: None,
         })
     }
 }

@@ -1,0 +1,206 @@
+//! Permission requests and their answers (`CLAUDE_CODE.md`, "Answering
+//! permission prompts from outside the pane"): the pending request an agent
+//! waits on, what a decision is and who made it, the `[[policy]]` rules of
+//! nox.toml (SPEC §2: first match wins, `ask` falls through to the user),
+//! and the JSON a waiting PermissionRequest hook prints. Pure rules.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// A permission request waiting for an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Approval {
+    /// Increasing per nox process; names the request in events.
+    pub id: u64,
+    /// Claude Code's tool name (`Bash`, `Write`, `mcp__x__y`).
+    pub tool: String,
+    /// The command, the file path, or the input in short.
+    pub what: String,
+    /// When it was asked, ms since the Unix epoch.
+    pub since_ms: u64,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The tool may run.
+    Allow,
+    /// The tool is refused; the model gets the reason.
+    Deny,
+    /// Answered in the agent's pane (Claude Code's own dialog): nox saw the
+    /// agent move on and released its waiting hook.
+    InPane,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Allow => "allowed",
+            Self::Deny => "denied",
+            Self::InPane => "answered in the pane",
+        })
+    }
+}
+
+/// What a `[[policy]]` rule decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyDecision {
+    /// Approve with no key pressed.
+    Allow,
+    /// Refuse with no key pressed.
+    Deny,
+    /// Leave it to the user (stops the search: later rules are not tried).
+    Ask,
+}
+
+/// One `[[policy]]` table of nox.toml.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Glob on agent names (`*`, `?`, `[..]`); `None`: every agent.
+    pub agent: Option<glob::Pattern>,
+    /// Claude Code tool name; `None`: every tool.
+    pub tool: Option<String>,
+    /// Regex on the command or file path; `None`: anything.
+    pub pattern: Option<regex::Regex>,
+    /// What it decides.
+    pub decision: PolicyDecision,
+}
+
+impl PartialEq for Policy {
+    fn eq(&self, o: &Self) -> bool {
+        self.agent == o.agent
+            && self.tool == o.tool
+            && self.pattern.as_ref().map(regex::Regex::as_str)
+                == o.pattern.as_ref().map(regex::Regex::as_str)
+            && self.decision == o.decision
+    }
+}
+
+impl Eq for Policy {}
+
+impl Policy {
+    /// Whether this rule covers `tool` called by `agent` on `what`.
+    pub fn matches(&self, agent: &str, tool: &str, what: &str) -> bool {
+        self.agent.as_ref().is_none_or(|g| g.matches(agent))
+            && self.tool.as_deref().is_none_or(|t| t == tool)
+            && self.pattern.as_ref().is_none_or(|r| r.is_match(what))
+    }
+}
+
+/// The first rule (1-based number, decision) that covers the request; `Ask`
+/// ends the search like any match.
+pub fn decide(
+    rules: &[Policy],
+    agent: &str,
+    tool: &str,
+    what: &str,
+) -> Option<(usize, PolicyDecision)> {
+    rules
+        .iter()
+        .position(|r| r.matches(agent, tool, what))
+        .map(|i| (i + 1, rules[i].decision))
+}
+
+/// What a rule matches a request on: the Bash command, the file path of a
+/// file tool, a URL, else the input as compact JSON (clipped to 300 chars).
+pub fn subject(tool: &str, input: &Value) -> String {
+    let field = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+    let s = match tool {
+        "Bash" => field("command"),
+        _ => field("file_path")
+            .or_else(|| field("path"))
+            .or_else(|| field("notebook_path"))
+            .or_else(|| field("url"))
+            .or_else(|| field("pattern")),
+    };
+    let s = s.unwrap_or_else(|| input.to_string());
+    if s.chars().count() > 300 {
+        let mut c: String = s.chars().take(299).collect();
+        c.push('…');
+        c
+    } else {
+        s
+    }
+}
+
+/// What a waiting PermissionRequest hook prints for an allow or a deny
+/// (`CLAUDE_CODE.md`: `hookSpecificOutput.decision.behavior`, with a
+/// `message` the model gets on a deny).
+pub fn hook_reply(allow: bool, message: &str) -> String {
+    let decision = if allow {
+        json!({"behavior": "allow"})
+    } else {
+        json!({"behavior": "deny", "message": message})
+    };
+    json!({"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": decision}})
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(agent: &str, tool: &str, pattern: &str, d: PolicyDecision) -> Policy {
+        Policy {
+            agent: Some(glob::Pattern::new(agent).expect("glob")),
+            tool: (!tool.is_empty()).then(|| tool.to_string()),
+            pattern: (!pattern.is_empty()).then(|| regex::Regex::new(pattern).expect("re")),
+            decision: d,
+        }
+    }
+
+    #[test]
+    fn the_first_matching_rule_wins_and_ask_stops_the_search() {
+        let rules = [
+            rule(
+                "test*",
+                "Bash",
+                "^cargo (test|check)",
+                PolicyDecision::Allow,
+            ),
+            rule("*", "Bash", "rm -rf", PolicyDecision::Deny),
+            rule("web", "", "", PolicyDecision::Ask),
+            rule("*", "", "", PolicyDecision::Allow),
+        ];
+        assert_eq!(
+            decide(&rules, "tests", "Bash", "cargo test -q"),
+            Some((1, PolicyDecision::Allow))
+        );
+        assert_eq!(
+            decide(&rules, "backend", "Bash", "cargo test"),
+            Some((4, PolicyDecision::Allow))
+        );
+        assert_eq!(
+            decide(&rules, "tests", "Bash", "rm -rf /"),
+            Some((2, PolicyDecision::Deny))
+        );
+        assert_eq!(
+            decide(&rules, "web", "Write", "x"),
+            Some((3, PolicyDecision::Ask))
+        );
+        assert_eq!(decide(&rules[..3], "api", "Write", "x"), None);
+    }
+
+    #[test]
+    fn subjects_and_hook_replies() {
+        assert_eq!(subject("Bash", &json!({"command": "ls -l"})), "ls -l");
+        assert_eq!(subject("Write", &json!({"file_path": "/a/b"})), "/a/b");
+        assert_eq!(subject("Other", &json!({"x": 1})), r#"{"x":1}"#);
+        let v: Value = serde_json::from_str(&hook_reply(false, "no")).expect("json");
+        assert_eq!(v["hookSpecificOutput"]["decision"]["behavior"], "deny");
+        assert_eq!(v["hookSpecificOutput"]["decision"]["message"], "no");
+        assert_eq!(
+            v["hookSpecificOutput"]["hookEventName"],
+            "PermissionRequest"
+        );
+        let v: Value = serde_json::from_str(&hook_reply(true, "")).expect("json");
+        assert_eq!(
+            v["hookSpecificOutput"]["decision"],
+            json!({"behavior": "allow"})
+        );
+    }
+}
