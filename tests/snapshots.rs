@@ -253,6 +253,28 @@ fn zoom_is_marked_in_the_focused_panes_title() {
 fn help_overlay_80x24_and_160x48() {
     insta::assert_snapshot!(draw(80, 24, |app| app.overlay = Overlay::Help(0)));
     insta::assert_snapshot!(draw(160, 48, |app| app.overlay = Overlay::Help(0)));
+    insta::assert_snapshot!(draw(250, 40, |app| app.overlay = Overlay::Help(0)));
+}
+
+#[test]
+fn help_overlay_at_80x24_is_whole_in_width_and_scrolls_to_its_end() {
+    let top = draw(80, 24, |app| app.overlay = Overlay::Help(0));
+    let lines: Vec<&str> = top.lines().collect();
+    assert!(
+        lines[0].starts_with("\"┏ Help") && lines[0].ends_with("┓\""),
+        "{top}"
+    );
+    assert!(
+        lines[23].starts_with("\"┗") && lines[23].contains(" rows 1–22 of "),
+        "{top}"
+    );
+    // Scrolled past the end, it stops at the last binding.
+    let end = draw(80, 24, |app| app.overlay = Overlay::Help(500));
+    assert!(end.contains("Leave scrollback mode"), "{end}");
+    assert!(
+        end.lines().nth(22).is_some_and(|l| l.contains("scroll_up")),
+        "{end}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 pub mod agent_columns;
 pub mod agents;
+pub mod help;
 pub mod logs;
 pub mod overlay;
 pub mod screen;

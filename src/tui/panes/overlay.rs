@@ -1,6 +1,5 @@
-//! Modal layers: the help overlay (generated from the active keymap and each
-//! action's description), the agent picker, the new-agent dialog, and
-//! confirmations.
+//! Modal layers: the help overlay ([`super::help`]), the agent picker, the
+//! new-agent dialog, and confirmations.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Ctx, block, centered};
-use crate::config::keymap::Keymap;
 use crate::tui::app::{App, Confirm, Overlay};
 use crate::tui::dialog::{LABELS, NewAgentDialog};
 
@@ -16,7 +14,7 @@ use crate::tui::dialog::{LABELS, NewAgentDialog};
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help(scroll) => help(f, area, &app.keymap, *scroll, ctx),
+        Overlay::Help(scroll) => super::help::render(f, area, &app.keymap, *scroll, ctx),
         Overlay::Picker(filter, sel) => picker(f, area, app, filter, *sel, ctx),
         Overlay::NewAgent(d) => dialog(f, area, d, ctx),
         Overlay::NewTask(d) => super::task_views::dialog(f, area, d, ctx),
@@ -46,58 +44,6 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
             f.render_widget(Paragraph::new(text).style(ctx.theme.dialog), inner);
         }
     }
-}
-
-/// The help text lines for `km`: prefix, then each table's bindings.
-pub fn help_lines<'a>(km: &Keymap, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:<14}", km.prefix.to_string()), ctx.theme.key),
-        Span::styled("prefix: the next key is a nox command", ctx.theme.text),
-    ])];
-    for (title, table, with_prefix) in [
-        ("After the prefix", &km.prefix_keys, true),
-        ("In the Agents and Logs panes", &km.panes, false),
-        ("In scrollback mode", &km.scrollback, false),
-    ] {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(title.to_string(), ctx.theme.title_focused));
-        for (chord, action) in table {
-            let key = if with_prefix {
-                format!("{} {chord}", km.prefix)
-            } else {
-                chord.to_string()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{key:<14}"), ctx.theme.key),
-                Span::styled(format!("{:<18}", action.name()), ctx.theme.muted),
-                Span::styled(action.description().to_string(), ctx.theme.text),
-            ]));
-        }
-    }
-    lines
-}
-
-fn help(f: &mut Frame<'_>, area: Rect, km: &Keymap, scroll: u16, ctx: &Ctx<'_>) {
-    let lines = help_lines(km, ctx);
-    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let r = centered(area, 80, h);
-    f.render_widget(Clear, r);
-    let b = block(
-        format!(" Help: keymap {} (↑↓ scroll, any key closes) ", km.name),
-        true,
-        ctx.theme,
-    );
-    let inner = b.inner(r);
-    f.render_widget(b.style(ctx.theme.dialog), r);
-    let max = u16::try_from(lines.len())
-        .unwrap_or(u16::MAX)
-        .saturating_sub(inner.height);
-    f.render_widget(
-        Paragraph::new(lines)
-            .style(ctx.theme.dialog)
-            .scroll((scroll.min(max), 0)),
-        inner,
-    );
 }
 
 fn picker(f: &mut Frame<'_>, area: Rect, app: &App, filter: &str, sel: usize, ctx: &Ctx<'_>) {
