@@ -61,6 +61,12 @@ pub enum Command {
         #[arg(long)]
         agent: String,
     },
+    /// Serve MCP on stdio for an agent: its tools reach the running instance (Claude Code starts it).
+    Mcp {
+        /// The agent the tools act for.
+        #[arg(long)]
+        agent: String,
+    },
     /// Serve a model script as a scripted Anthropic Messages endpoint on loopback.
     #[command(name = "model-stub", hide = true)]
     ModelStub {

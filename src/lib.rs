@@ -7,7 +7,8 @@
 //! handles on it: the dashboard ([`tui`]) today. [`domain`] holds pure
 //! types and rules (the event vocabulary among them), [`config`] the files,
 //! [`connector`] per-CLI knowledge behind one seam, [`sys`] the OS helpers,
-//! [`model_stub`] the scripted Anthropic endpoint, [`commands`] the CLI.
+//! [`model_stub`] the scripted Anthropic endpoint, [`mcp`] the agents' MCP
+//! server, [`commands`] the CLI.
 
 pub mod cli;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod core;
 pub mod domain;
 pub mod hook;
 pub mod logging;
+pub mod mcp;
 pub mod model_stub;
 pub mod runtime;
 pub mod server;

@@ -44,13 +44,17 @@ pub fn run(cli: &Cli) -> u8 {
             Ok(ws) => events::run(&ws, *since, *follow, *json),
             Err(code) => code,
         },
-        Some(Command::Hook { event, agent }) => {
-            let socket = std::env::var_os("NOX_SOCKET")
-                .map(PathBuf::from)
-                .or_else(|| find_workspace(cli).map(|ws| ws.dir().join("nox.sock")));
-            crate::hook::run(event, agent, socket)
-        }
+        Some(Command::Hook { event, agent }) => crate::hook::run(event, agent, agent_socket(cli)),
+        Some(Command::Mcp { agent }) => crate::mcp::run(agent, agent_socket(cli)),
     }
+}
+
+/// The control socket an agent's helpers (`nox hook`, `nox mcp`) use:
+/// `NOX_SOCKET`, else the workspace's `.nox/nox.sock`.
+fn agent_socket(cli: &Cli) -> Option<PathBuf> {
+    std::env::var_os("NOX_SOCKET")
+        .map(PathBuf::from)
+        .or_else(|| find_workspace(cli).map(|ws| ws.dir().join("nox.sock")))
 }
 
 /// The current directory (`.` when it cannot be read).
