@@ -140,7 +140,11 @@ impl Connector for Claude {
 /// The API key given to scripted agents (the stub accepts any key).
 pub const SCRIPTED_API_KEY: &str = "sk-ant-nox-scripted-endpoint-0000000000";
 
-/// Adds Claude Code's arguments: `--settings` with nox's hooks (when hooks
+/// The `--allowedTools` pattern of nox's MCP tools (`CLAUDE_CODE.md` "MCP").
+pub const MCP_TOOLS: &str = "mcp__nox__*";
+
+/// Adds Claude Code's arguments: `--settings` with nox's hooks and
+/// `--mcp-config` with nox's MCP server, its tools allowed (when hooks
 /// are wanted), `--permission-mode`, `--session-id`/`--resume` for
 /// `session`, and with a model script its offline setup.
 pub async fn apply(
@@ -152,15 +156,22 @@ pub async fn apply(
     let ws = ctx.ws;
     let mut args = Vec::new();
     if let Some(nox) = ctx.nox_exe {
-        let settings = write_settings(&ws.run_dir(&spec.name), nox, &spec.name)?;
+        let run = ws.run_dir(&spec.name);
+        let socket = ws.dir().join("nox.sock");
+        let settings = write_settings(&run, nox, &spec.name)?;
+        let mcp = write_mcp_config(&run, nox, &spec.name, &socket)?;
+        // `--mcp-config` and `--allowedTools` take several values: an
+        // option follows each, so neither swallows the user's arguments.
         args.extend([
             "--settings".to_string(),
             settings.to_string_lossy().into_owned(),
+            "--mcp-config".to_string(),
+            mcp.to_string_lossy().into_owned(),
+            "--allowedTools".to_string(),
+            MCP_TOOLS.to_string(),
         ]);
-        req.env.push((
-            "NOX_SOCKET".into(),
-            ws.dir().join("nox.sock").to_string_lossy().into_owned(),
-        ));
+        req.env
+            .push(("NOX_SOCKET".into(), socket.to_string_lossy().into_owned()));
     }
     args.extend([
         "--permission-mode".to_string(),
@@ -264,6 +275,25 @@ pub fn write_settings(dir: &Path, nox: &Path, agent: &str) -> std::io::Result<st
     Ok(path)
 }
 
+/// Writes `<dir>/mcp.json`: the MCP server `nox` that Claude Code starts as
+/// `nox mcp --agent AGENT` with `NOX_SOCKET` set to `socket`; returns its path.
+pub fn write_mcp_config(
+    dir: &Path,
+    nox: &Path,
+    agent: &str,
+    socket: &Path,
+) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let doc = json!({"mcpServers": {"nox": {
+        "command": nox.to_string_lossy(),
+        "args": ["mcp", "--agent", agent],
+        "env": {"NOX_SOCKET": socket.to_string_lossy()},
+    }}});
+    let path = dir.join("mcp.json");
+    crate::sys::atomic_write(&path, &serde_json::to_vec_pretty(&doc).unwrap_or_default())?;
+    Ok(path)
+}
+
 /// Writes (merging into any existing file) `<home>/.claude.json` as
 /// `CLAUDE_CODE.md` "Environment for an offline agent" describes.
 pub fn write_claude_json(home: &Path, cwd: &Path) -> std::io::Result<()> {
@@ -313,6 +343,78 @@ mod tests {
             assert_eq!(cmd, format!("'/opt/my nox/nox' hook {e} --agent be"));
         }
         assert_eq!(v["hooks"]["PreToolUse"][0]["matcher"], "*");
+    }
+
+    async fn args_of(ws: &crate::config::Workspace, nox_exe: Option<&Path>) -> Vec<String> {
+        let spec = AgentSpec::new(
+            "be",
+            crate::domain::AgentKind::Claude,
+            "claude",
+            ws.root.clone(),
+        );
+        let stubs = super::super::stubs::StubPool::default();
+        let ctx = Ctx {
+            ws,
+            stubs: &stubs,
+            nox_exe,
+            instance: "t",
+        };
+        let mut req = SpawnRequest {
+            program: "claude".into(),
+            args: vec!["--verbose".into()],
+            cwd: ws.root.clone(),
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            rows: 10,
+            cols: 40,
+            cgroup: None,
+        };
+        apply(&spec, &ctx, "s", &mut req).await.expect("apply");
+        req.args
+    }
+
+    #[tokio::test]
+    async fn a_hooked_claude_gets_nox_mcp_and_its_tools_allowed() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let ws = crate::config::Workspace::at(tmp.path());
+        let args = args_of(&ws, Some(Path::new("/bin/nox"))).await;
+        let at = args
+            .iter()
+            .position(|a| a == "--mcp-config")
+            .expect("--mcp-config");
+        let mcp = ws.run_dir("be").join("mcp.json");
+        assert_eq!(args[at + 1], mcp.to_string_lossy());
+        assert!(mcp.is_file());
+        assert_eq!(args[at + 2..at + 4], ["--allowedTools", MCP_TOOLS]);
+        // Both take several values: an option follows, and the user's
+        // arguments come last.
+        assert!(args[at + 4].starts_with("--"), "{args:?}");
+        assert_eq!(args.last().map(String::as_str), Some("--verbose"));
+        let unhooked = args_of(&ws, None).await;
+        assert!(
+            !unhooked
+                .iter()
+                .any(|a| a == "--mcp-config" || a == "--allowedTools")
+        );
+    }
+
+    #[test]
+    fn mcp_config_starts_nox_mcp_for_the_agent_with_its_socket() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let p = write_mcp_config(
+            &tmp.path().join("run/be"),
+            Path::new("/opt/my nox/nox"),
+            "be",
+            Path::new("/w/.nox/nox.sock"),
+        )
+        .expect("mcp.json");
+        assert_eq!(p, tmp.path().join("run/be/mcp.json"));
+        let v: Value = serde_json::from_slice(&std::fs::read(p).expect("read")).expect("json");
+        assert_eq!(
+            v,
+            json!({"mcpServers": {"nox": {"command": "/opt/my nox/nox",
+                "args": ["mcp", "--agent", "be"], "env": {"NOX_SOCKET": "/w/.nox/nox.sock"}}}})
+        );
     }
 
     #[test]
