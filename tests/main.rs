@@ -8,6 +8,7 @@ mod e2e_claude;
 mod e2e_core;
 mod e2e_hardening;
 mod e2e_lifecycle;
+mod e2e_mcp;
 mod e2e_resize;
 mod e2e_storm;
 mod e2e_tasks;
