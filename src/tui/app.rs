@@ -9,6 +9,7 @@ use tracing::Level;
 
 use super::action::Action;
 use super::dialog::NewAgentDialog;
+use super::event_log::EventLog;
 use super::layout::{Layout, Pane};
 use super::scroll::{FindRequest, ScrollState};
 use super::task_dialog::NewTaskDialog;
@@ -107,6 +108,8 @@ pub struct App {
     pub scroll: Option<ScrollState>,
     /// The Logs pane shows this level and more severe.
     pub log_level: Level,
+    /// The event log the Logs pane shows beside nox's own log.
+    pub events: EventLog,
     /// A message for the status line, until the next key.
     pub toast: Option<String>,
     /// The user confirmed quitting.
@@ -141,6 +144,7 @@ impl App {
             overlay: Overlay::None,
             scroll: None,
             log_level: Level::INFO,
+            events: EventLog::default(),
             toast: None,
             quit: false,
             workspace,

@@ -8,6 +8,7 @@ pub mod app_mouse;
 pub mod app_overlay;
 pub mod app_tasks;
 pub mod dialog;
+pub mod event_log;
 pub mod layout;
 pub mod panes;
 pub mod run;

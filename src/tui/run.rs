@@ -15,6 +15,7 @@ use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, sleep_until};
 
 use super::app::{App, Effect, Overlay, TaskDetail};
+use super::event_log;
 use super::layout::Layout;
 use super::panes::{self, Ctx};
 use super::terminal::{self, Tui};
@@ -50,6 +51,9 @@ pub async fn run(tui: &mut Tui, handle: &RuntimeHandle, ui: &Ui) -> std::io::Res
     let mut app = App::new(ui.name.clone(), ui.keymap.clone(), handle.agents());
     for t in handle.tasks().await.unwrap_or_default() {
         app.on_task(TaskSummary::from(&t));
+    }
+    for ev in event_log::backfill(handle, event_log::BACKFILL).await {
+        app.events.push(ev);
     }
     event_loop(tui, &mut app, handle, events, ui).await
 }
@@ -197,9 +201,10 @@ impl EchoCredit {
     }
 }
 
-/// Applies one committed event to the dashboard's state.
-fn on_event(ev: &Event, app: &mut App, handle: &RuntimeHandle) -> bool {
-    match &ev.body {
+/// Applies one committed event to the dashboard's state (and its Logs
+/// pane); whether the number of agents changed.
+fn on_event(ev: Event, app: &mut App, handle: &RuntimeHandle) -> bool {
+    let relayout = match &ev.body {
         EventBody::TaskCreated { task, .. } | EventBody::TaskUpdated { task, .. } => {
             app.on_task(task.clone());
             false
@@ -210,7 +215,9 @@ fn on_event(ev: &Event, app: &mut App, handle: &RuntimeHandle) -> bool {
             app.set_agents(handle.agents());
             app.agents.len() != n
         }
-    }
+    };
+    app.events.push(ev);
+    relayout
 }
 
 async fn event_loop(
@@ -303,11 +310,14 @@ async fn event_loop(
             ev = events.recv() => {
                 match ev {
                     Ok(ev) => {
-                        if on_event(&ev, app, handle) {
+                        if on_event(ev, app, handle) {
                             relayout(tui, app, handle);
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
+                        for ev in event_log::backfill(handle, event_log::BACKFILL).await {
+                            app.events.push(ev);
+                        }
                         app.set_agents(handle.agents());
                         for t in handle.tasks().await.unwrap_or_default() {
                             app.on_task(TaskSummary::from(&t));

@@ -1,14 +1,117 @@
-//! The Logs pane: the newest lines of nox's log at or above the chosen level.
+//! The Logs pane: nox's own log and the event log interleaved by time, at
+//! or above the chosen level, newest at the bottom; long lines wrap at
+//! words by display width. A log line that only repeats an event (an
+//! agent's status, logged as it is committed) is left to the event.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tracing::Level;
 
 use super::{Ctx, pane_block};
+use crate::domain::Event;
+use crate::logging::LogLine;
 use crate::tui::app::App;
+use crate::tui::event_log::level;
 use crate::tui::layout::Pane;
+use crate::tui::text::{width, wrap};
+
+/// How far apart in time a log line and the event it repeats may be.
+const SAME_MOMENT_MS: u64 = 2000;
+
+/// Marks an event's line (nox's own lines have none).
+pub const EVENT_MARK: &str = "» ";
+
+/// One entry of the pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// When, ms since the Unix epoch.
+    pub ms: u64,
+    /// Its level.
+    pub level: Level,
+    /// What it says.
+    pub text: String,
+    /// From the event log (else nox's own log).
+    pub event: bool,
+}
+
+fn ms_of(l: &LogLine) -> u64 {
+    l.time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// `logs` and `events` (each oldest first) merged by time, a log line
+/// first when times are equal; log lines that repeat an event's words
+/// within [`SAME_MOMENT_MS`] are left out.
+pub fn merge(logs: &[LogLine], events: &[&Event]) -> Vec<Entry> {
+    let events: Vec<Entry> = events
+        .iter()
+        .map(|e| Entry {
+            ms: e.ts_ms,
+            level: level(&e.body),
+            text: e.body.describe(),
+            event: true,
+        })
+        .collect();
+    let logs = logs.iter().map(|l| Entry {
+        ms: ms_of(l),
+        level: l.level,
+        text: l.text.clone(),
+        event: false,
+    });
+    let repeats = |l: &Entry| {
+        events
+            .iter()
+            .any(|e| e.ms.abs_diff(l.ms) <= SAME_MOMENT_MS && l.text.starts_with(&e.text))
+    };
+    let mut out: Vec<Entry> = logs.filter(|l| !repeats(l)).collect();
+    out.extend(events);
+    // Stable: among equal times, nox's lines (first in `out`) stay first.
+    out.sort_by_key(|e| (e.ms, e.event));
+    out
+}
+
+fn style_of(level: Level, ctx: &Ctx<'_>) -> Style {
+    match level {
+        Level::ERROR => ctx.theme.log_error,
+        Level::WARN => ctx.theme.log_warn,
+        Level::INFO => ctx.theme.log_info,
+        _ => ctx.theme.log_debug,
+    }
+}
+
+/// `e` as lines of at most `w` columns: its local time, the event mark,
+/// then its text wrapped at words.
+fn lines_of<'a>(e: &Entry, w: usize, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
+    let style = style_of(e.level, ctx);
+    let time = format!("{} ", crate::sys::time::clock(e.ms));
+    let mark = if e.event { EVENT_MARK } else { "" };
+    let head = width(&time) + width(mark);
+    // A pane too narrow for the time stamp shows the text alone.
+    let (time, mark, first) = if head + 8 <= w {
+        (time, mark, w - head)
+    } else {
+        (String::new(), "", w)
+    };
+    wrap(&e.text, first, w)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                Line::from(vec![
+                    Span::styled(time.clone(), ctx.theme.muted),
+                    Span::styled(mark, ctx.theme.accent),
+                    Span::styled(part, style),
+                ])
+            } else {
+                Line::styled(part, style)
+            }
+        })
+        .collect()
+}
 
 /// Draws the Logs pane.
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
@@ -16,37 +119,87 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let b = pane_block(app, Pane::Logs, format!(" Logs [{level}] "), ctx.theme);
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let width = usize::from(inner.width).max(1);
-    let mut lines: Vec<Line<'_>> = Vec::new();
-    for l in ctx.logs.tail(usize::from(inner.height), app.log_level) {
-        let style = match l.level {
-            Level::ERROR => ctx.theme.log_error,
-            Level::WARN => ctx.theme.log_warn,
-            Level::INFO => ctx.theme.log_info,
-            _ => ctx.theme.log_debug,
-        };
-        let secs = l
-            .time
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let hms = format!(
-            "{:02}:{:02}:{:02} ",
-            (secs / 3600) % 24,
-            (secs / 60) % 60,
-            secs % 60
-        );
-        // Wrap by characters so long lines (errors with OS messages) stay readable.
-        let chars: Vec<char> = l.text.chars().collect();
-        let first = width.saturating_sub(hms.len()).max(1);
-        let head: String = chars.iter().take(first).collect();
-        lines.push(Line::from(vec![
-            Span::styled(hms, ctx.theme.muted),
-            Span::styled(head, style),
-        ]));
-        for chunk in chars.get(first..).unwrap_or_default().chunks(width) {
-            lines.push(Line::styled(chunk.iter().collect::<String>(), style));
+    let rows = usize::from(inner.height);
+    let w = usize::from(inner.width).max(1);
+    // Each entry takes a row at least: the newest `rows` of each source
+    // are all that can show.
+    let logs = ctx.logs.tail(rows, app.log_level);
+    let events = app.events.tail(rows, app.log_level);
+    let entries = merge(&logs, &events);
+    // From the newest back until the pane is full.
+    let mut chunks = Vec::new();
+    let mut n = 0;
+    for e in entries.iter().rev() {
+        if n >= rows {
+            break;
+        }
+        let chunk = lines_of(e, w, ctx);
+        n += chunk.len();
+        chunks.push(chunk);
+    }
+    let mut lines: Vec<Line<'_>> = chunks.into_iter().rev().flatten().collect();
+    let skip = lines.len().saturating_sub(rows);
+    f.render_widget(Paragraph::new(lines.split_off(skip)), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::domain::{AgentStatus, EventBody};
+
+    fn log(ms: u64, text: &str) -> LogLine {
+        LogLine {
+            time: SystemTime::UNIX_EPOCH + Duration::from_millis(ms),
+            level: Level::INFO,
+            text: text.into(),
         }
     }
-    let skip = lines.len().saturating_sub(usize::from(inner.height));
-    f.render_widget(Paragraph::new(lines.split_off(skip)), inner);
+
+    fn status(ms: u64, agent: &str, to: AgentStatus, detail: &str) -> Event {
+        Event {
+            id: ms,
+            ts_ms: ms,
+            body: EventBody::AgentStatus {
+                agent: agent.into(),
+                from: AgentStatus::Idle,
+                to,
+                detail: detail.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn interleaves_by_time_and_folds_repeats_into_the_event() {
+        let logs = [
+            log(1000, "nox 0.1.0 in /w"),
+            log(3000, "ghost crashed: os error 2 agent=ghost"),
+            log(5000, "listening"),
+            log(9000, "ghost crashed: os error 2 agent=ghost"),
+        ];
+        let events = [
+            status(2000, "a", AgentStatus::Waiting, ""),
+            status(3001, "ghost", AgentStatus::Crashed, "os error 2"),
+            status(5000, "a", AgentStatus::Exited, "exit code 0"),
+        ];
+        let merged = merge(&logs, &events.iter().collect::<Vec<_>>());
+        let seen: Vec<(u64, bool, &str)> = merged
+            .iter()
+            .map(|e| (e.ms, e.event, e.text.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1000, false, "nox 0.1.0 in /w"),
+                (2000, true, "a waiting"),
+                (3001, true, "ghost crashed: os error 2"),
+                (5000, false, "listening"),
+                (5000, true, "a exited: exit code 0"),
+                // The same words long after the event are a new line.
+                (9000, false, "ghost crashed: os error 2 agent=ghost"),
+            ]
+        );
+        assert_eq!(merged[2].level, Level::ERROR);
+    }
 }

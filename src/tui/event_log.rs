@@ -1,0 +1,226 @@
+//! The event log as the Logs pane shows it: the newest committed events
+//! (the tail of the store's log when the dashboard opens, then each one the
+//! handle publishes), each with a level for the pane's filter.
+
+use std::collections::VecDeque;
+
+use tracing::Level;
+
+use crate::domain::{AgentStatus, Delivery, Event, EventBody, TaskStatus};
+use crate::runtime::RuntimeHandle;
+
+/// Events kept (as many as nox's own log lines).
+pub const CAPACITY: usize = crate::logging::RING_CAPACITY;
+
+/// Events read from the store when the dashboard opens.
+pub const BACKFILL: usize = 200;
+
+/// The newest events, oldest first, each once.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    events: VecDeque<Event>,
+}
+
+impl EventLog {
+    /// Appends `ev` unless it is not newer than the newest held (the same
+    /// event from the store's tail and the broadcast); drops the oldest
+    /// past [`CAPACITY`].
+    pub fn push(&mut self, ev: Event) {
+        if self.events.back().is_some_and(|last| ev.id <= last.id) {
+            return;
+        }
+        if self.events.len() == CAPACITY {
+            self.events.pop_front();
+        }
+        self.events.push_back(ev);
+    }
+
+    /// The newest `n` events at `min` level or more severe, oldest first.
+    pub fn tail(&self, n: usize, min: Level) -> Vec<&Event> {
+        let mut out: Vec<&Event> = self
+            .events
+            .iter()
+            .rev()
+            .filter(|e| level(&e.body) <= min)
+            .take(n)
+            .collect();
+        out.reverse();
+        out
+    }
+}
+
+/// The level an event is shown at: failures are errors, restarts, stalls
+/// and failed tasks warnings, the chatter of every turn (busy, idle,
+/// hooks, prompts typed and taken) debug, the rest info.
+pub fn level(body: &EventBody) -> Level {
+    match body {
+        EventBody::AgentStatus { to, .. } => match to {
+            AgentStatus::Crashed | AgentStatus::Failed => Level::ERROR,
+            AgentStatus::Busy | AgentStatus::Idle | AgentStatus::Starting => Level::DEBUG,
+            _ => Level::INFO,
+        },
+        EventBody::AgentRestarted { .. } => Level::WARN,
+        EventBody::TaskUpdated { task, .. } if task.status == TaskStatus::Failed => Level::WARN,
+        EventBody::TaskDelivery { outcome, .. } => match outcome {
+            Delivery::Retried | Delivery::Stalled => Level::WARN,
+            Delivery::Sent { .. } | Delivery::Confirmed { .. } => Level::DEBUG,
+        },
+        EventBody::Hook { .. } => Level::DEBUG,
+        _ => Level::INFO,
+    }
+}
+
+/// The newest id in a log where `any_after(k)` says whether an event with
+/// an id above `k` exists (0 for an empty log): a doubling then a binary
+/// search, about 2·log2(id) questions.
+pub async fn newest_id<F, Fut>(mut any_after: F) -> u64
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    if !any_after(0).await {
+        return 0;
+    }
+    // Something after `lo`; nothing after `hi`.
+    let (mut lo, mut hi) = (0u64, 1u64);
+    while any_after(hi).await {
+        lo = hi;
+        if hi == u64::MAX {
+            return hi;
+        }
+        hi = hi.saturating_mul(2);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if any_after(mid).await {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+/// The newest `n` events of the store's log, oldest first (none when the
+/// store cannot be read).
+pub async fn backfill(handle: &RuntimeHandle, n: usize) -> Vec<Event> {
+    let newest =
+        newest_id(|k| async move { handle.events(k, 1).await.is_ok_and(|page| page.rows > 0) })
+            .await;
+    if newest == 0 {
+        return Vec::new();
+    }
+    let since = newest.saturating_sub(u64::try_from(n).unwrap_or(u64::MAX));
+    handle
+        .events(since, n)
+        .await
+        .map(|page| page.events)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::domain::{Task, TaskSummary};
+
+    fn status(id: u64, to: AgentStatus) -> Event {
+        Event {
+            id,
+            ts_ms: id * 1000,
+            body: EventBody::AgentStatus {
+                agent: "a".into(),
+                from: AgentStatus::Idle,
+                to,
+                detail: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn keeps_each_event_once_newest_last_and_filters_by_level() {
+        let mut log = EventLog::default();
+        for ev in [
+            status(1, AgentStatus::Busy),
+            status(2, AgentStatus::Crashed),
+            status(2, AgentStatus::Crashed),
+            status(1, AgentStatus::Busy),
+            status(3, AgentStatus::Waiting),
+        ] {
+            log.push(ev);
+        }
+        let ids = |min| log.tail(10, min).iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(Level::TRACE), [1, 2, 3]);
+        assert_eq!(ids(Level::INFO), [2, 3]);
+        assert_eq!(ids(Level::ERROR), [2]);
+        assert_eq!(log.tail(1, Level::TRACE)[0].id, 3);
+    }
+
+    #[test]
+    fn keeps_at_most_its_capacity() {
+        let mut log = EventLog::default();
+        for id in 1..=CAPACITY as u64 + 10 {
+            log.push(status(id, AgentStatus::Waiting));
+        }
+        let all = log.tail(usize::MAX, Level::TRACE);
+        assert_eq!((all.len(), all[0].id), (CAPACITY, 11));
+    }
+
+    #[test]
+    fn levels_follow_what_happened() {
+        let mut failed = Task::new(1, "t", "t", vec![], true);
+        failed.status = TaskStatus::Failed;
+        let updated = |task: &Task| EventBody::TaskUpdated {
+            task: TaskSummary::from(task),
+            from: TaskStatus::Running,
+            cause: String::new(),
+            result: None,
+        };
+        assert_eq!(level(&updated(&failed)), Level::WARN);
+        failed.status = TaskStatus::Done;
+        assert_eq!(level(&updated(&failed)), Level::INFO);
+        assert_eq!(level(&status(1, AgentStatus::Failed).body), Level::ERROR);
+        assert_eq!(level(&status(1, AgentStatus::Idle).body), Level::DEBUG);
+        assert_eq!(level(&status(1, AgentStatus::Exited).body), Level::INFO);
+        let delivery = |outcome| EventBody::TaskDelivery {
+            task: 1,
+            agent: "a".into(),
+            attempt: 1,
+            outcome,
+        };
+        assert_eq!(level(&delivery(Delivery::Stalled)), Level::WARN);
+        assert_eq!(level(&delivery(Delivery::Sent { bytes: 3 })), Level::DEBUG);
+        let hook = EventBody::Hook {
+            agent: "a".into(),
+            event: crate::domain::hook::HookEvent::Stop {
+                last_message: String::new(),
+                active: false,
+            },
+        };
+        assert_eq!(level(&hook), Level::DEBUG);
+    }
+
+    fn newest(max: u64) -> (u64, usize) {
+        let asked = Cell::new(0);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let found = rt.block_on(newest_id(|k| {
+            asked.set(asked.get() + 1);
+            std::future::ready(k < max)
+        }));
+        (found, asked.get())
+    }
+
+    #[test]
+    fn finds_the_newest_id_in_few_questions() {
+        assert_eq!(newest(0).0, 0);
+        for max in [1, 2, 3, 7, 8, 9, 1000, 123_456_789] {
+            let (found, asked) = newest(max);
+            assert_eq!(found, max);
+            assert!(asked <= 2 * 64, "{asked} questions for {max}");
+        }
+        assert!(newest(1_000_000).1 <= 42);
+    }
+}
