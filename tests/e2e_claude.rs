@@ -303,3 +303,36 @@ fn a_startup_dialog_shows_waiting_with_the_reason() {
         "the reason is shown: {s}"
     );
 }
+
+#[test]
+fn a_claude_that_cannot_log_in_waits_for_the_user_instead_of_crash_looping() {
+    let home = tempfile::tempdir().expect("home");
+    let ws = Ws::new(&format!(
+        "[[agent]]\nname = \"c\"\nkind = \"claude\"\ncommand = {:?}\n\
+         env = {{ HOME = {:?}, DISABLE_AUTOUPDATER = \"1\", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = \"1\", ANTHROPIC_BASE_URL = \"http://127.0.0.1:9\" }}\n",
+        claude_bin().display().to_string(),
+        home.path().display().to_string()
+    ));
+    let mut nox = NoxPty::start(&ws, &[], 30, 120);
+    crate::support::wait_socket(ws.path(), 30);
+    let mut last = serde_json::Value::Null;
+    for _ in 0..300 {
+        last = crate::support::socket_get(ws.path(), "/api/agents/c");
+        if last["status"] == "waiting"
+            && last["detail"].as_str().is_some_and(|d| d.contains("not logged in"))
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(last["status"], "waiting", "c waits for a login: {last}\n{}", nox.screen());
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let a = crate::support::socket_get(ws.path(), "/api/agents/c");
+    assert_eq!(a["status"], "waiting", "{a}");
+    assert_eq!(a["restarts"], 0, "no crash loop: {a}");
+    assert!(
+        a["detail"].as_str().is_some_and(|d| d.contains("run `claude` once")),
+        "{a}"
+    );
+    nox.quit();
+}

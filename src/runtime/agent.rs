@@ -576,6 +576,12 @@ impl AgentActor {
                 format!("stopped by the user ({info})"),
             ),
             Stopping::Restart => self.start_process().await,
+            Stopping::No if quick && reason.is_some() => {
+                // It stopped at a step only the user can take (a login):
+                // restarting would only fail again.
+                let why = format!("{info}; {}", reason.unwrap_or_default());
+                self.set_status(AgentStatus::Waiting, why);
+            }
             Stopping::No => {
                 let ended = if info.success() {
                     AgentStatus::Exited

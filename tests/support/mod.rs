@@ -396,3 +396,20 @@ pub fn script(ws: &Ws, name: &str, text: &str) -> PathBuf {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     p
 }
+
+/// Waits until agent `name` of the running instance has `status`.
+pub fn wait_status(ws_root: &Path, name: &str, status: &str, secs: u64) {
+    let path = format!("/api/agents/{name}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let a = socket_get(ws_root, &path);
+        if a["status"] == status {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {name} to be {status}: {a}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
