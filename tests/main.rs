@@ -6,6 +6,7 @@ mod architecture;
 mod e2e_agents;
 mod e2e_claude;
 mod e2e_core;
+mod e2e_dashboard;
 mod e2e_hardening;
 mod e2e_lifecycle;
 mod e2e_mcp;
