@@ -3,6 +3,7 @@
 mod support;
 
 mod architecture;
+mod dashboard;
 mod e2e_agents;
 mod e2e_claude;
 mod e2e_core;
