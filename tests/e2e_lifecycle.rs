@@ -47,7 +47,16 @@ fn missing_command_shows_crashed_with_the_os_error() {
     let nox = NoxPty::start(&ws, &[], 30, 140);
     let s = nox.wait_text("crashed", 15);
     assert!(s.contains("ghost"), "{s}");
-    nox.wait_text("No such file or directory", 10);
+    // The Logs pane wraps at words: read its column with the rows joined.
+    nox.wait_for("the OS error in the Logs pane", 10, |s| {
+        let left: Vec<&str> = s
+            .lines()
+            .filter_map(|l| l.split(['│', '┃']).nth(1))
+            .collect();
+        let words = left.join(" ");
+        let words: Vec<&str> = words.split_whitespace().collect();
+        words.join(" ").contains("No such file or directory")
+    });
 }
 
 const SESSIONS: &str = r#"
