@@ -70,6 +70,24 @@ pub fn level(body: &EventBody) -> Level {
     }
 }
 
+/// How nox's own log begins its line about what `body` records (the
+/// runtime logs status changes and task transitions as it commits them): a
+/// line that begins so at the same moment says nothing the event does not.
+pub fn echo(body: &EventBody) -> String {
+    match body {
+        EventBody::AgentStatus { agent, to, .. } => format!("{agent} {to}"),
+        EventBody::TaskUpdated { task, .. } => format!("task {} {}", task.id, task.status),
+        EventBody::TaskCreated { task, .. } => format!("task {} added", task.id),
+        other => other.describe(),
+    }
+}
+
+/// Whether log line `text` begins with `echo` as a whole phrase.
+pub fn echoes(text: &str, echo: &str) -> bool {
+    text.strip_prefix(echo)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ']))
+}
+
 /// The newest id in a log where `any_after(k)` says whether an event with
 /// an id above `k` exists (0 for an empty log): a doubling then a binary
 /// search, about 2·log2(id) questions.

@@ -1,7 +1,8 @@
 //! The Logs pane: nox's own log and the event log interleaved by time, at
 //! or above the chosen level, newest at the bottom; long lines wrap at
-//! words by display width. A log line that only repeats an event (an
-//! agent's status, logged as it is committed) is left to the event.
+//! words by display width. A log line that only echoes an event (a status
+//! change or a task transition, logged as it is committed) is left to the
+//! event.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,11 +15,11 @@ use super::{Ctx, pane_block};
 use crate::domain::Event;
 use crate::logging::LogLine;
 use crate::tui::app::App;
-use crate::tui::event_log::level;
+use crate::tui::event_log::{echo, echoes, level};
 use crate::tui::layout::Pane;
 use crate::tui::text::{width, wrap};
 
-/// How far apart in time a log line and the event it repeats may be.
+/// How far apart in time a log line and the event it echoes may be.
 const SAME_MOMENT_MS: u64 = 2000;
 
 /// Marks an event's line (nox's own lines have none).
@@ -44,32 +45,37 @@ fn ms_of(l: &LogLine) -> u64 {
 }
 
 /// `logs` and `events` (each oldest first) merged by time, a log line
-/// first when times are equal; log lines that repeat an event's words
-/// within [`SAME_MOMENT_MS`] are left out.
+/// first when times are equal. A log line that only echoes an event — it
+/// begins as nox's log words that event ([`echo`]), within
+/// [`SAME_MOMENT_MS`] of it, and the event is at least as severe — is left
+/// to the event.
 pub fn merge(logs: &[LogLine], events: &[&Event]) -> Vec<Entry> {
-    let events: Vec<Entry> = events
+    let echoes_of: Vec<(u64, Level, String)> = events
         .iter()
-        .map(|e| Entry {
-            ms: e.ts_ms,
-            level: level(&e.body),
-            text: e.body.describe(),
-            event: true,
+        .map(|e| (e.ts_ms, level(&e.body), echo(&e.body)))
+        .collect();
+    let repeats = |l: &LogLine| {
+        let ms = ms_of(l);
+        echoes_of.iter().any(|(at, lv, echo)| {
+            at.abs_diff(ms) <= SAME_MOMENT_MS && *lv <= l.level && echoes(&l.text, echo)
+        })
+    };
+    let mut out: Vec<Entry> = logs
+        .iter()
+        .filter(|l| !repeats(l))
+        .map(|l| Entry {
+            ms: ms_of(l),
+            level: l.level,
+            text: l.text.clone(),
+            event: false,
         })
         .collect();
-    let logs = logs.iter().map(|l| Entry {
-        ms: ms_of(l),
-        level: l.level,
-        text: l.text.clone(),
-        event: false,
-    });
-    let repeats = |l: &Entry| {
-        events
-            .iter()
-            .any(|e| e.ms.abs_diff(l.ms) <= SAME_MOMENT_MS && l.text.starts_with(&e.text))
-    };
-    let mut out: Vec<Entry> = logs.filter(|l| !repeats(l)).collect();
-    out.extend(events);
-    // Stable: among equal times, nox's lines (first in `out`) stay first.
+    out.extend(events.iter().map(|e| Entry {
+        ms: e.ts_ms,
+        level: level(&e.body),
+        text: e.body.describe(),
+        event: true,
+    }));
     out.sort_by_key(|e| (e.ms, e.event));
     out
 }
@@ -170,18 +176,46 @@ mod tests {
         }
     }
 
+    fn hook(ms: u64) -> Event {
+        Event {
+            id: ms,
+            ts_ms: ms,
+            body: EventBody::Hook {
+                agent: "a".into(),
+                event: crate::domain::hook::HookEvent::SessionEnd {
+                    reason: "exit".into(),
+                },
+            },
+        }
+    }
+
+    fn leveled(ms: u64, level: Level, text: &str) -> LogLine {
+        LogLine {
+            level,
+            ..log(ms, text)
+        }
+    }
+
     #[test]
-    fn interleaves_by_time_and_folds_repeats_into_the_event() {
+    fn interleaves_by_time_and_folds_echoes_into_the_event() {
         let logs = [
             log(1000, "nox 0.1.0 in /w"),
             log(3000, "ghost crashed: os error 2 agent=ghost"),
             log(5000, "listening"),
+            log(5500, "a exited agent=a"),
+            log(5600, "a exitedly agent=a"),
+            log(7000, "session 12 agent=a"),
+            leveled(7100, Level::WARN, "a waiting for too long agent=a"),
             log(9000, "ghost crashed: os error 2 agent=ghost"),
         ];
+        let mut waiting = status(7050, "a", AgentStatus::Waiting, "permission");
+        waiting.id = 7050;
         let events = [
             status(2000, "a", AgentStatus::Waiting, ""),
             status(3001, "ghost", AgentStatus::Crashed, "os error 2"),
             status(5000, "a", AgentStatus::Exited, "exit code 0"),
+            hook(7000),
+            waiting,
         ];
         let merged = merge(&logs, &events.iter().collect::<Vec<_>>());
         let seen: Vec<(u64, bool, &str)> = merged
@@ -196,6 +230,14 @@ mod tests {
                 (3001, true, "ghost crashed: os error 2"),
                 (5000, false, "listening"),
                 (5000, true, "a exited: exit code 0"),
+                // Not the same phrase.
+                (5600, false, "a exitedly agent=a"),
+                // An info line is not left to a debug event (the hook)…
+                (7000, false, "session 12 agent=a"),
+                (7000, true, "a hook SessionEnd exit"),
+                // …nor a warning to an info event.
+                (7050, true, "a waiting: permission"),
+                (7100, false, "a waiting for too long agent=a"),
                 // The same words long after the event are a new line.
                 (9000, false, "ghost crashed: os error 2 agent=ghost"),
             ]
