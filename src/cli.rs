@@ -53,6 +53,13 @@ pub enum Command {
     /// Manage tasks (through the running instance, or the store when none runs).
     #[command(subcommand)]
     Task(TaskCommand),
+    /// Send a message from the user to an agent (delivered when its turn ends, or at once when idle).
+    Send {
+        /// The receiving agent.
+        agent: String,
+        /// The message.
+        text: String,
+    },
     /// Called by Claude Code hooks with the hook JSON on stdin (SPEC §7).
     Hook {
         /// The hook event (SessionStart, UserPromptSubmit, PreToolUse, …).
@@ -108,6 +115,14 @@ pub enum AgentCommand {
     Restart {
         /// Agent name.
         name: String,
+    },
+    /// Why an agent has its status: the evidence, its time, a pending approval or delivery.
+    Explain {
+        /// Agent name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

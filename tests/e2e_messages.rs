@@ -45,16 +45,14 @@ fn messages(ws: &Ws) -> Vec<Value> {
 }
 
 fn state_of(ws: &Ws, text: &str) -> (String, String) {
-    messages(ws)
-        .iter()
-        .find(|m| m["text"] == text)
-        .map(|m| {
-            (
-                m["state"].as_str().unwrap_or("").to_string(),
-                m["reason"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .unwrap_or_else(|| panic!("no message {text:?}: {:?}", messages(ws)))
+    let all = messages(ws);
+    let Some(m) = all.iter().find(|m| m["text"] == text) else {
+        panic!("no message {text:?}: {all:?}");
+    };
+    (
+        m["state"].as_str().unwrap_or("").to_string(),
+        m["reason"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 fn screen_of(ws: &Ws, agent: &str) -> String {
@@ -90,7 +88,9 @@ fn the_inbox_waits_for_the_turn_end_and_never_reaches_a_waiting_agent() {
     // 1. Busy: two messages wait, nothing is typed, then both arrive in
     //    one Stop-hook feedback when the turn ends.
     nox_ok(&ws, &["task", "add", "the long job", "--assign", "b"]);
-    nox.wait_for("b busy", 30, |s| s.contains("Working on") || s.contains("b · busy"));
+    nox.wait_for("b busy", 30, |s| {
+        s.contains("Working on") || s.contains("b · busy")
+    });
     let out = nox_ok(&ws, &["send", "b", "first note"]);
     assert!(out.contains("queued"), "{out}");
     nox_ok(&ws, &["send", "b", "second note"]);
@@ -131,16 +131,24 @@ fn the_inbox_waits_for_the_turn_end_and_never_reaches_a_waiting_agent() {
     // 2. Waiting on a permission prompt: the message stays queued until
     //    the request is answered and the turn ends.
     nox.wait_for("b idle", 30, |s| s.contains("b · idle"));
-    nox_ok(&ws, &["task", "add", "this needs approval", "--assign", "b"]);
+    // Typed by the user, so no task holds the agent: only its status
+    // keeps the message out.
+    nox.type_str("this needs approval");
+    std::thread::sleep(Duration::from_millis(400));
+    nox.type_str("\r");
     eventually("b waits on its permission prompt", 30, || {
         socket_get(ws.path(), "/api/agents/b")["status"] == "waiting"
     });
     nox_ok(&ws, &["send", "b", "while waiting"]);
-    std::thread::sleep(Duration::from_secs(3));
+    // Past the typing guard (3 s after the user's last key).
+    std::thread::sleep(Duration::from_secs(5));
     assert_eq!(state_of(&ws, "while waiting").0, "queued");
     assert!(!screen_of(&ws, "b").contains("while waiting"));
     let explain = nox_ok(&ws, &["agent", "explain", "b"]);
-    assert!(explain.contains("pending approval: Bash touch waited.txt"), "{explain}");
+    assert!(
+        explain.contains("pending approval: Bash touch waited.txt"),
+        "{explain}"
+    );
     assert!(explain.contains("inbox: 1 message queued"), "{explain}");
     let (st, body) = socket_call(
         ws.path(),

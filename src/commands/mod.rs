@@ -7,8 +7,10 @@
 pub mod agent;
 pub mod dashboard;
 pub mod events;
+pub mod explain;
 pub mod instance;
 pub mod out;
+pub mod send;
 pub mod task;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +36,10 @@ pub fn run(cli: &Cli) -> u8 {
         Some(Command::ModelStub { script, port }) => model_stub(script, *port),
         Some(Command::Task(t)) => match need_workspace(cli) {
             Ok(ws) => task::run(&ws, t),
+            Err(code) => code,
+        },
+        Some(Command::Send { agent, text }) => match need_workspace(cli) {
+            Ok(ws) => send::run(&ws, agent, text),
             Err(code) => code,
         },
         Some(Command::Events {

@@ -61,7 +61,7 @@ pub struct UiConfig {
     /// for the user or ends a turn nobody has seen (default true).
     pub bell: Option<bool>,
     /// Desktop notification escape sent with the bell: `osc9` (default;
-    /// iTerm2, kitty, WezTerm, foot), `osc777` (rxvt-unicode, Ghostty,
+    /// `iTerm2`, kitty, `WezTerm`, foot), `osc777` (rxvt-unicode, Ghostty,
     /// some VTE terminals) or `off`.
     pub notify: Option<Notify>,
 }

@@ -128,9 +128,12 @@ impl Connector for Claude {
             self.session_id = Some(id.clone());
             id
         });
-        // A claude that gave up at start says why on its screen.
+        // A claude that gave up at start says why on its screen: it is not
+        // logged in, or its onboarding needs the network.
         let why = match status_from_screen(screen) {
-            Some((AgentStatus::Waiting, reason)) => Some(reason.to_string()),
+            Some((AgentStatus::Waiting, reason)) => Some(format!(
+                "{reason}: claude is not logged in or cannot finish its setup; run `claude` once in a terminal, then restart this agent (prefix r)"
+            )),
             _ => None,
         };
         (fresh, why)
@@ -261,7 +264,16 @@ pub fn write_settings(dir: &Path, nox: &Path, agent: &str) -> std::io::Result<st
             "{} hook {event} --agent {agent}",
             shell_words::quote(&nox.to_string_lossy())
         );
-        let mut entry = json!({"hooks": [{"type": "command", "command": command, "timeout": 10}]});
+        // A PermissionRequest hook waits for the user's answer
+        // (CLAUDE_CODE.md, "Answering permission prompts from outside the
+        // pane"); the others answer at once.
+        let timeout = if event == "PermissionRequest" {
+            crate::hook::APPROVAL_TIMEOUT_SECS
+        } else {
+            10
+        };
+        let mut entry =
+            json!({"hooks": [{"type": "command", "command": command, "timeout": timeout}]});
         if matches!(event, "PreToolUse" | "PostToolUse" | "PermissionRequest") {
             entry["matcher"] = json!("*");
         }

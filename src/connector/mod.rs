@@ -134,8 +134,10 @@ pub trait Connector: Send + Sync {
     /// A session id the store kept from an earlier run (resume it).
     fn restore_session(&mut self, id: Option<String>);
     /// The process ended: `quick` when within seconds of its start.
-    /// Returns a new session id to keep (a resume that failed), and a
-    /// reason to add to the exit status (a startup dialog on screen).
+    /// Returns a new session id to keep (a resume that failed), and, when
+    /// the program stopped at a step only the user can take (a login, a
+    /// setup that needs the network), why: after a quick exit the agent is
+    /// then `waiting` with that reason instead of restarting.
     fn on_exit(
         &mut self,
         info: &ExitInfo,

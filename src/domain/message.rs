@@ -4,7 +4,7 @@
 //! per-pair rate limit that stops ping-pong loops. Pure rules.
 
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
@@ -153,7 +153,7 @@ pub fn inbox_text(msgs: &[Message]) -> String {
         } else {
             format!("agent {}", m.from)
         };
-        out.push_str(&format!("\n\n[{what} from {from}]\n{}", m.text.trim_end()));
+        let _ = write!(out, "\n\n[{what} from {from}]\n{}", m.text.trim_end());
     }
     out.push_str(
         "\n\n(Reply with the nox send_message tool if an answer is needed; otherwise carry on.)",
