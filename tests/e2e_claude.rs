@@ -319,19 +319,28 @@ fn a_claude_that_cannot_log_in_waits_for_the_user_instead_of_crash_looping() {
     for _ in 0..300 {
         last = crate::support::socket_get(ws.path(), "/api/agents/c");
         if last["status"] == "waiting"
-            && last["detail"].as_str().is_some_and(|d| d.contains("not logged in"))
+            && last["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("not logged in"))
         {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    assert_eq!(last["status"], "waiting", "c waits for a login: {last}\n{}", nox.screen());
+    assert_eq!(
+        last["status"],
+        "waiting",
+        "c waits for a login: {last}\n{}",
+        nox.screen()
+    );
     std::thread::sleep(std::time::Duration::from_secs(3));
     let a = crate::support::socket_get(ws.path(), "/api/agents/c");
     assert_eq!(a["status"], "waiting", "{a}");
     assert_eq!(a["restarts"], 0, "no crash loop: {a}");
     assert!(
-        a["detail"].as_str().is_some_and(|d| d.contains("run `claude` once")),
+        a["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("run `claude` once")),
         "{a}"
     );
     nox.quit();

@@ -101,13 +101,19 @@ fn delegation_returns_the_result_to_a_busy_or_idle_delegator() {
     wait_for_transcript(&ws, "a", "a got the result via the stop hook.");
     let a_log = transcript_text(&ws, "a");
     assert!(a_log.contains("Stop hook feedback"), "{a_log}");
-    assert!(a_log.contains("Task 2 \\\"write b.txt\\\" is done"), "{a_log}");
+    assert!(
+        a_log.contains("Task 2 \\\"write b.txt\\\" is done"),
+        "{a_log}"
+    );
     let m = messages(&ws);
     let delegation = m
         .iter()
         .find(|x| x["kind"] == "delegation" && x["task"] == 2)
         .unwrap_or_else(|| panic!("no delegation: {m:?}"));
-    assert_eq!((delegation["from"].as_str(), delegation["to"].as_str()), (Some("a"), Some("b")));
+    assert_eq!(
+        (delegation["from"].as_str(), delegation["to"].as_str()),
+        (Some("a"), Some("b"))
+    );
     let result = m
         .iter()
         .find(|x| x["kind"] == "result" && x["task"] == 2)
