@@ -30,6 +30,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// A self-contained tour: three agents in a temporary workspace delegate to each other (no API key needed).
+    Demo,
     /// Create .nox/ with a commented nox.toml.
     Init {
         /// Directory to initialise (default: the current directory).

@@ -9,6 +9,7 @@ mod e2e_approvals;
 mod e2e_claude;
 mod e2e_core;
 mod e2e_dashboard;
+mod e2e_demo;
 mod e2e_hardening;
 mod e2e_lifecycle;
 mod e2e_mcp;

@@ -66,6 +66,12 @@ pub fn run(cli: &Cli) -> u8 {
             ws
         }
     };
+    open(cli, ws)
+}
+
+/// Opens the dashboard on workspace `ws` (its nox.toml exists); returns
+/// the exit code.
+pub fn open(cli: &Cli, ws: Workspace) -> u8 {
     let cfg = match load(&ws) {
         Ok(c) => c,
         Err(code) => return code,

@@ -26,6 +26,16 @@ pub enum Route {
 /// An error for the user and its exit code.
 pub type Failure = (u8, String);
 
+/// The agent a scripted agent's `nox` call acts for: `NOX_ACT_AS`, when it
+/// is an agent name (`nox demo`'s generic agents delegate with it). Never
+/// taken from `NOX_AGENT`, which every agent's environment has: a user who
+/// types `nox task add` in an agent's shell acts for themselves.
+pub fn acting_agent() -> Option<String> {
+    std::env::var("NOX_ACT_AS")
+        .ok()
+        .filter(|a| crate::domain::agent::valid_agent_name(a))
+}
+
 /// Whether an instance holds the workspace's lock.
 pub fn running(ws: &Workspace) -> bool {
     crate::sys::is_locked(&ws.dir().join("instance.lock")).unwrap_or(false)

@@ -6,6 +6,7 @@
 
 pub mod agent;
 pub mod dashboard;
+pub mod demo;
 pub mod events;
 pub mod explain;
 pub mod instance;
@@ -29,6 +30,7 @@ pub fn run(cli: &Cli) -> u8 {
     match &cli.command {
         None => dashboard::run(cli),
         Some(Command::Init { dir }) => init(dir.as_deref()),
+        Some(Command::Demo) => demo::run(cli),
         Some(Command::Agent(a)) => match need_workspace(cli) {
             Ok(ws) => agent::run(&ws, a),
             Err(code) => code,

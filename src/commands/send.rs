@@ -23,7 +23,8 @@ pub fn run(ws: &Workspace, agent: &str, text: &str) -> u8 {
 }
 
 fn go(ws: &Workspace, agent: &str, text: &str) -> Result<(), Failure> {
-    let body = json!({"from": USER, "to": agent, "text": text});
+    let from = super::instance::acting_agent().unwrap_or_else(|| USER.to_string());
+    let body = json!({"from": from, "to": agent, "text": text});
     match call(
         ws,
         "POST",

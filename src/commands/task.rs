@@ -65,10 +65,14 @@ fn add(ws: &Workspace, a: &TaskAdd) -> Result<(), Failure> {
         .unwrap_or_else(crate::sys::uuid::new_v4);
     let req = json!({"title": a.title, "body": body, "priority": a.priority, "needs": a.needs,
                      "after": a.after, "assign": a.assign});
-    let headers = [
+    let acting = super::instance::acting_agent();
+    let mut headers = vec![
         (crate::server::tasks::IDEMPOTENCY_KEY, key.as_str()),
         ("X-Nox-Client", "cli"),
     ];
+    if let Some(a) = &acting {
+        headers.push((crate::server::tasks::AGENT_HEADER, a.as_str()));
+    }
     let (t, made) = match call(ws, "POST", "/api/tasks", Some(&req), &headers).map_err(|(c, m)| {
         (c, format!("{m} To get its answer without adding a second task: nox task add … --idempotency-key {key}"))
     })? {

@@ -576,9 +576,10 @@ impl AgentActor {
                 format!("stopped by the user ({info})"),
             ),
             Stopping::Restart => self.start_process().await,
-            Stopping::No if quick && reason.is_some() => {
+            Stopping::No if reason.is_some() => {
                 // It stopped at a step only the user can take (a login):
-                // restarting would only fail again.
+                // restarting would only fail again. (However long it took
+                // to get there: a loaded machine starts node slowly.)
                 let why = format!("{info}; {}", reason.unwrap_or_default());
                 self.set_status(AgentStatus::Waiting, why);
             }

@@ -416,6 +416,11 @@ impl RuntimeHandle {
         .await
     }
 
+    /// The id of the newest event in the store (0: none yet).
+    pub async fn last_event_id(&self) -> Result<u64> {
+        self.read(crate::store::events::last_id).await
+    }
+
     /// Events after `since`, oldest first, at most `limit` rows (0: all).
     pub async fn events(&self, since: u64, limit: usize) -> Result<crate::store::events::Page> {
         self.read(move |c| {
