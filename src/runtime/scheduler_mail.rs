@@ -244,7 +244,9 @@ impl Scheduler {
             },
             summary.trim()
         );
-        let from = if by == t.created_by {
+        // From the agent that did the work; from nox when that was the
+        // creator itself, or it has been removed since.
+        let from = if by == t.created_by || !self.known(&by) {
             NOX.to_string()
         } else {
             by
