@@ -184,11 +184,14 @@ fn a_ping_pong_between_two_agents_stops_at_the_rate_limit() {
         "{m:?}"
     );
     let from = refused[0]["from"].as_str().unwrap_or_default().to_string();
-    let sent = m
+    // Both directions count together: ping, pong, ping, and the fourth
+    // is refused.
+    let between: Vec<&Value> = m
         .iter()
-        .filter(|x| x["from"] == from.as_str() && x["kind"] == "message")
-        .count();
-    assert_eq!(sent, 4, "three sent, the fourth refused: {m:?}");
+        .filter(|x| x["kind"] == "message" && x["from"] != "user")
+        .collect();
+    assert_eq!(between.len(), 4, "three sent, the fourth refused: {m:?}");
+    assert_eq!(between[3]["state"], "refused", "{m:?}");
     // The sender's model was told why.
     wait_for_transcript(&ws, &from, "rate limited");
     // And the loop has stopped: nothing new for a few seconds.

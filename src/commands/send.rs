@@ -65,6 +65,16 @@ fn offline(ws: &Workspace, agent: &str, text: &str) -> Result<(), Failure> {
     if text.trim().is_empty() {
         return Err((2, "the message text is empty".into()));
     }
+    let limit = crate::domain::limits::MAX_TASK_BODY;
+    if text.len() > limit {
+        return Err((
+            2,
+            format!(
+                "the message is {} bytes; the limit is {limit} bytes",
+                text.len()
+            ),
+        ));
+    }
     let db = ws.dir().join("nox.db");
     let store = crate::store::Store::open(&db).map_err(|e| {
         (
@@ -73,7 +83,7 @@ fn offline(ws: &Workspace, agent: &str, text: &str) -> Result<(), Failure> {
         )
     })?;
     let new = NewMessage {
-        from: USER.into(),
+        from: super::instance::acting_agent().unwrap_or_else(|| USER.to_string()),
         to: agent.into(),
         text: text.into(),
         kind: MessageKind::Message,

@@ -106,7 +106,9 @@ pub fn decide(
 }
 
 /// What a rule matches a request on: the Bash command, the file path of a
-/// file tool, a URL, else the input as compact JSON (clipped to 300 chars).
+/// file tool, a URL, else the input as compact JSON — whole, however long
+/// (a rule must see all of it: a clipped command could hide its end from a
+/// deny rule). [`clip`] it for display.
 pub fn subject(tool: &str, input: &Value) -> String {
     let field = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
     let s = match tool {
@@ -117,13 +119,18 @@ pub fn subject(tool: &str, input: &Value) -> String {
             .or_else(|| field("url"))
             .or_else(|| field("pattern")),
     };
-    let s = s.unwrap_or_else(|| input.to_string());
-    if s.chars().count() > 300 {
-        let mut c: String = s.chars().take(299).collect();
+    s.unwrap_or_else(|| input.to_string())
+}
+
+/// `s` cut to at most `max` characters (on a character boundary), with `…`
+/// when cut: the form of a request's subject that is shown and stored.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        let mut c: String = s.chars().take(max.saturating_sub(1)).collect();
         c.push('…');
         c
     } else {
-        s
+        s.to_string()
     }
 }
 
@@ -151,6 +158,20 @@ mod tests {
             pattern: (!pattern.is_empty()).then(|| regex::Regex::new(pattern).expect("re")),
             decision: d,
         }
+    }
+
+    #[test]
+    fn a_long_command_cannot_hide_its_end_from_a_deny_rule() {
+        let rules = [
+            rule("*", "Bash", "rm -rf", PolicyDecision::Deny),
+            rule("*", "", "", PolicyDecision::Allow),
+        ];
+        let cmd = format!("echo {}; rm -rf ~", "x".repeat(400));
+        let what = subject("Bash", &json!({"command": cmd}));
+        assert_eq!(
+            decide(&rules, "a", "Bash", &what),
+            Some((1, PolicyDecision::Deny))
+        );
     }
 
     #[test]
@@ -190,6 +211,9 @@ mod tests {
         assert_eq!(subject("Bash", &json!({"command": "ls -l"})), "ls -l");
         assert_eq!(subject("Write", &json!({"file_path": "/a/b"})), "/a/b");
         assert_eq!(subject("Other", &json!({"x": 1})), r#"{"x":1}"#);
+        let long = format!("echo {}; rm -rf ~", "x".repeat(400));
+        assert!(subject("Bash", &json!({"command": long})).ends_with("rm -rf ~"));
+        assert_eq!(clip("ééé", 2), "é…");
         let v: Value = serde_json::from_str(&hook_reply(false, "no")).expect("json");
         assert_eq!(v["hookSpecificOutput"]["decision"]["behavior"], "deny");
         assert_eq!(v["hookSpecificOutput"]["decision"]["message"], "no");

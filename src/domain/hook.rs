@@ -41,6 +41,9 @@ pub enum HookEvent {
         tool: String,
         /// Tool input.
         input: Value,
+        /// `tool_use_id` (names the call; a PermissionRequest has none).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        id: String,
     },
     /// A permission prompt is on screen.
     PermissionRequest {
@@ -53,6 +56,9 @@ pub enum HookEvent {
     PostToolUse {
         /// Tool name.
         tool: String,
+        /// `tool_use_id` of the call that finished.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        id: String,
     },
     /// A notification (`permission_prompt`, `idle_prompt`, …).
     Notification {
@@ -128,6 +134,7 @@ impl HookEvent {
             "PreToolUse" => Self::PreToolUse {
                 tool: s(payload, "tool_name"),
                 input: payload.get("tool_input").cloned().unwrap_or(Value::Null),
+                id: s(payload, "tool_use_id"),
             },
             "PermissionRequest" => Self::PermissionRequest {
                 tool: s(payload, "tool_name"),
@@ -135,6 +142,7 @@ impl HookEvent {
             },
             "PostToolUse" => Self::PostToolUse {
                 tool: s(payload, "tool_name"),
+                id: s(payload, "tool_use_id"),
             },
             "Notification" => Self::Notification {
                 message: s(payload, "message"),
@@ -168,7 +176,7 @@ impl HookEvent {
             Self::PreToolUse { tool, .. } => {
                 Some((AgentStatus::Busy, format!("hook PreToolUse {tool}")))
             }
-            Self::PostToolUse { tool } => {
+            Self::PostToolUse { tool, .. } => {
                 Some((AgentStatus::Busy, format!("hook PostToolUse {tool}")))
             }
             Self::PermissionRequest { tool, input } => Some((
@@ -213,10 +221,10 @@ impl HookEvent {
         let what = match self {
             Self::SessionStart { source, .. } => source.clone(),
             Self::UserPromptSubmit { prompt } => clip(prompt.lines().next().unwrap_or(""), 60),
-            Self::PreToolUse { tool, input } | Self::PermissionRequest { tool, input } => {
+            Self::PreToolUse { tool, input, .. } | Self::PermissionRequest { tool, input } => {
                 format!("{tool} {}", summary(input))
             }
-            Self::PostToolUse { tool } => tool.clone(),
+            Self::PostToolUse { tool, .. } => tool.clone(),
             Self::Notification { kind, .. } => kind.clone(),
             Self::Stop { last_message, .. } => clip(last_message.lines().next().unwrap_or(""), 60),
             Self::SessionEnd { reason } => reason.clone(),

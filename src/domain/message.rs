@@ -161,14 +161,16 @@ pub fn inbox_text(msgs: &[Message]) -> String {
     out
 }
 
-/// Default: messages one agent may send another within [`DEFAULT_WINDOW_SECS`].
-pub const DEFAULT_PER_PAIR: u32 = 6;
-/// Default rate-limit window, in seconds.
-pub const DEFAULT_WINDOW_SECS: u64 = 60;
+/// Default: messages two agents may exchange (both directions together)
+/// within [`DEFAULT_WINDOW_SECS`].
+pub const DEFAULT_PER_PAIR: u32 = 8;
+/// Default rate-limit window, in seconds: long enough that a ping-pong of
+/// real model turns (15–30 s each) reaches the limit in a few minutes.
+pub const DEFAULT_WINDOW_SECS: u64 = 300;
 
-/// A sliding-window limit on messages per (sender, receiver) pair: two
-/// agents answering each other forever are stopped. Messages from the user
-/// and from nox are not limited.
+/// A sliding-window limit on messages per pair of agents, both directions
+/// counted together: two agents answering each other forever are stopped.
+/// Messages from the user and from nox are not limited.
 #[derive(Debug, Clone)]
 pub struct RateLimit {
     per_pair: u32,
@@ -192,7 +194,12 @@ impl RateLimit {
         if from == USER || from == NOX {
             return Ok(());
         }
-        let q = self.sent.entry((from.into(), to.into())).or_default();
+        let key = if from <= to {
+            (from.to_string(), to.to_string())
+        } else {
+            (to.to_string(), from.to_string())
+        };
+        let q = self.sent.entry(key).or_default();
         while q
             .front()
             .is_some_and(|t| now_ms.saturating_sub(*t) >= self.window_ms)
@@ -201,7 +208,7 @@ impl RateLimit {
         }
         if q.len() as u32 >= self.per_pair {
             return Err(format!(
-                "rate limited: {from} sent {to} {} messages in the last {}s (at most {}); wait, or ask the user",
+                "rate limited: {from} and {to} exchanged {} messages in the last {}s (at most {}); wait, or ask the user",
                 q.len(),
                 self.window_ms / 1000,
                 self.per_pair
@@ -223,11 +230,12 @@ mod tests {
         assert!(r.admit("a", "b", 1000).is_ok());
         let why = r.admit("a", "b", 2000).expect_err("third");
         assert!(why.contains("rate limited"), "{why}");
-        // Another pair, and the other direction, have their own count.
-        assert!(r.admit("b", "a", 2000).is_ok());
+        // The other direction shares the pair's count (a ping-pong) ...
+        assert!(r.admit("b", "a", 2000).is_err());
+        // ... another pair has its own.
         assert!(r.admit("a", "c", 2000).is_ok());
         // The window slides.
-        assert!(r.admit("a", "b", 10_000).is_ok());
+        assert!(r.admit("b", "a", 10_000).is_ok());
         // The user is never limited.
         for t in 0..10 {
             assert!(r.admit(USER, "b", t).is_ok());

@@ -154,6 +154,10 @@ pub(crate) struct AgentActor {
     pub(crate) stop_blocks: u32,
     /// When to look whether a key typed into a waiting agent answered it.
     pub(crate) answer_check_at: Option<Instant>,
+    /// Until when such looks are repeated.
+    pub(crate) answer_check_until: Option<Instant>,
+    /// The `tool_use_id` of the last PreToolUse.
+    pub(crate) last_tool_use: Option<String>,
 }
 
 enum Wake {
@@ -212,6 +216,8 @@ impl AgentActor {
             approval: None,
             stop_blocks: 0,
             answer_check_at: None,
+            answer_check_until: None,
+            last_tool_use: None,
         };
         tokio::spawn(actor.run(rx));
     }

@@ -48,23 +48,27 @@ impl AgentActor {
                 .store
                 .write_later(move |c| crate::store::sessions::put(c, &agent, &id));
         }
-        match ev {
-            HookEvent::PermissionRequest { tool, input } => {
-                self.on_permission_request(tool, input, reply);
-                self.progress();
-                return;
-            }
-            HookEvent::Notification { .. } => {}
-            _ => self.release_approval(&format!("hook {}", ev.name())),
+        if let HookEvent::PermissionRequest { tool, input } = ev {
+            self.on_permission_request(tool, input, reply);
+            self.progress();
+            return;
+        }
+        if self.moved_on(ev) {
+            self.release_approval(&format!("hook {}", ev.name()));
+        }
+        if let HookEvent::PreToolUse { id, .. } = ev {
+            self.last_tool_use = Some(id.clone()).filter(|i| !i.is_empty());
         }
         let mut answer = String::new();
         let mut status = outcome.status;
+        let mut handed = Vec::new();
         if let HookEvent::Stop { active, .. } = ev {
             if !active {
                 self.stop_blocks = 0;
             }
-            if let Some(block) = self.stop_with_mail() {
+            if let Some((block, msgs)) = self.stop_with_mail() {
                 answer = block;
+                handed = msgs;
                 status = Some((AgentStatus::Busy, "stop hook: inbox delivered".into()));
             }
         }
@@ -78,13 +82,25 @@ impl AgentActor {
             self.turn_ended(last);
         }
         self.progress();
-        let _ = reply.send(Ok(answer));
+        // Delivered only once the answer is on its way to the hook; a hook
+        // that is gone leaves the messages queued.
+        if reply.send(Ok(answer)).is_err() {
+            if !handed.is_empty() {
+                tracing::warn!(agent = %self.spec.name, "the Stop hook left before its answer: {} message(s) stay queued", handed.len());
+                self.shared.inbox.put_back(&self.spec.name, handed);
+            }
+        } else if !handed.is_empty() {
+            let ids: Vec<MessageId> = handed.iter().map(|m| m.id).collect();
+            self.shared.store.write_later(move |c| {
+                crate::store::messages::delivered(c, &ids, "stop hook").map(|_| ())
+            });
+        }
     }
 
-    /// At a Stop: the queued messages as a blocking answer, when there are
-    /// any and fewer than [`MAX_STOP_BLOCKS`] blocks came before in a row.
-    /// They are marked delivered with the answer.
-    fn stop_with_mail(&mut self) -> Option<String> {
+    /// At a Stop: the queued messages as a blocking answer (and the
+    /// messages, to mark delivered once it is sent), when there are any and
+    /// fewer than [`MAX_STOP_BLOCKS`] blocks came before in a row.
+    fn stop_with_mail(&mut self) -> Option<(String, Vec<crate::domain::Message>)> {
         if self.stop_blocks >= MAX_STOP_BLOCKS {
             return None;
         }
@@ -93,11 +109,8 @@ impl AgentActor {
             return None;
         }
         self.stop_blocks += 1;
-        let ids: Vec<MessageId> = msgs.iter().map(|m| m.id).collect();
-        tracing::info!(agent = %self.spec.name, "{} message(s) handed over by the Stop hook", ids.len());
-        self.shared.store.write_later(move |c| {
-            crate::store::messages::delivered(c, &ids, "stop hook").map(|_| ())
-        });
-        Some(json!({"decision": "block", "reason": inbox_text(&msgs)}).to_string())
+        tracing::info!(agent = %self.spec.name, "{} message(s) handed over by the Stop hook", msgs.len());
+        let answer = json!({"decision": "block", "reason": inbox_text(&msgs)}).to_string();
+        Some((answer, msgs))
     }
 }

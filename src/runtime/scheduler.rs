@@ -131,8 +131,10 @@ impl Scheduler {
         mut rx: mpsc::Receiver<SchedCmd>,
         mut signals: mpsc::UnboundedReceiver<Signal>,
     ) {
-        self.recover().await;
+        // Inboxes first: recovering tasks may fail one, and its result
+        // message must be queued once.
         self.load_inbox().await;
+        self.recover().await;
         self.dispatch().await;
         let far = || Instant::now() + Duration::from_secs(3600);
         loop {
@@ -287,6 +289,13 @@ impl Scheduler {
     /// Agent `agent` reports its running task `id` done with `summary`
     /// (Conflict when it does not hold that task).
     async fn complete(&mut self, id: TaskId, agent: &str, summary: String) -> Result<Task> {
+        if summary.len() > crate::domain::limits::MAX_TASK_BODY {
+            return Err(RuntimeError::TooLarge(format!(
+                "the summary is {} bytes; the limit is {} bytes",
+                summary.len(),
+                crate::domain::limits::MAX_TASK_BODY
+            )));
+        }
         let Some(held) = self.held.get(agent).filter(|h| h.task == id).cloned() else {
             return Err(RuntimeError::Conflict(format!(
                 "task {id} is not {agent}'s current task; an agent completes only the task it works on"

@@ -40,8 +40,19 @@ impl Scheduler {
         let queued = super::read(&self.store, messages::queued)
             .await
             .unwrap_or_default();
+        let mut gone = Vec::new();
         for m in queued {
-            self.inbox.push(m);
+            if self.known(&m.to) {
+                self.inbox.push(m);
+            } else {
+                gone.push(m.id);
+            }
+        }
+        if !gone.is_empty() {
+            let _ = db(&self.store, move |c| {
+                messages::refuse(c, &gone, "no agent of that name any more")
+            })
+            .await;
         }
     }
 
@@ -232,7 +243,7 @@ impl Scheduler {
             TaskStatus::Done => t.result.clone().unwrap_or_default(),
             _ => t.detail.clone(),
         };
-        let text = format!(
+        let text = clip_bytes(format!(
             "Task {} \"{}\" is {} ({}).\n{}",
             t.id,
             t.title,
@@ -243,7 +254,7 @@ impl Scheduler {
                 "never started".to_string()
             },
             summary.trim()
-        );
+        ));
         // From the agent that did the work; from nox when that was the
         // creator itself, or it has been removed since.
         let from = if by == t.created_by || !self.known(&by) {
@@ -260,6 +271,23 @@ impl Scheduler {
         })
         .await;
     }
+}
+
+/// `s` cut to [`MAX_TASK_BODY`] bytes at a character boundary, saying so:
+/// a result too large for a message still reaches the delegator (whole in
+/// `task_result`).
+fn clip_bytes(mut s: String) -> String {
+    const NOTE: &str = "\n… (cut; the whole result: task_result)";
+    if s.len() <= MAX_TASK_BODY {
+        return s;
+    }
+    let mut end = MAX_TASK_BODY - NOTE.len();
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push_str(NOTE);
+    s
 }
 
 fn why_gone(agent: &str) -> String {

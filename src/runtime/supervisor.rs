@@ -46,6 +46,12 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         inbox: Arc::clone(&inbox),
         policies: opts.policies,
     });
+    // The agents register first: the scheduler starts by recovering tasks
+    // and inboxes, which asks who is known.
+    let mut sup = Supervisor { shared };
+    for spec in agents {
+        sup.start_actor(spec);
+    }
     let sched = super::scheduler::spawn(super::scheduler::Init {
         store: opts.store.clone(),
         registry: Arc::clone(&registry),
@@ -64,10 +70,6 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         workspace: opts.workspace,
         inbox,
     };
-    let mut sup = Supervisor { shared };
-    for spec in agents {
-        sup.start_actor(spec);
-    }
     tokio::spawn(sup.run(cmd_rx));
     handle
 }
@@ -158,6 +160,13 @@ impl Supervisor {
         self.shared.store.emit_later(EventBody::AgentRemoved {
             agent: name.clone(),
         });
+        // Its inbox goes with it: refused, never delivered to a later
+        // agent of the same name.
+        let left: Vec<_> = self.shared.inbox.take(&name).iter().map(|m| m.id).collect();
+        let why = format!("agent {name} was removed");
+        self.shared
+            .store
+            .write_later(move |c| crate::store::messages::refuse(c, &left, &why).map(|_| ()));
         tracing::info!("removed agent {name}");
         Ok(())
     }

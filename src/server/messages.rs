@@ -31,8 +31,9 @@ struct ListQuery {
 
 async fn list(
     State(h): State<RuntimeHandle>,
-    Query(q): Query<ListQuery>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     Ok(axum::Json(json!(h.messages(q.agent, q.limit).await?)))
 }
 

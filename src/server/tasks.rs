@@ -194,10 +194,11 @@ struct CompleteRequest {
 /// is not that agent's current task; 422 without the header.
 async fn complete(
     State(h): State<RuntimeHandle>,
-    UrlPath(id): UrlPath<u64>,
+    id: Result<UrlPath<u64>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let UrlPath(id) = id.map_err(|e| ApiError::bad_request("bad_id", e.body_text()))?;
     let req: CompleteRequest = json_body(&body)?;
     let Some(agent) = acting_agent(&headers)? else {
         return Err(ApiError(
