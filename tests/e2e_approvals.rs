@@ -173,6 +173,9 @@ fn permission_requests_are_answered_by_the_api_the_pane_and_policy_rules() {
     assert_eq!(hooks_waiting(&ws), 1, "one PermissionRequest hook waits");
     std::thread::sleep(Duration::from_millis(500));
     nox.type_str("1");
+    eventually("not waiting soon after the answer", 3, || {
+        agent(&ws)["status"] != "waiting"
+    });
     eventually("inpane.txt exists", 30, || ws.file("inpane.txt").exists());
     eventually("the waiting hook is released", 10, || {
         hooks_waiting(&ws) == 0
