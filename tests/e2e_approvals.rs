@@ -31,7 +31,7 @@ text = "The command was refused."
 when = "touch inpane"
 [[turn.step]]
 tool = "Bash"
-input = { command = "touch inpane.txt", description = "Touch in pane" }
+input = { command = "sleep 5; touch inpane.txt", description = "Touch in pane" }
 [[turn.step]]
 text = "Ran the command answered in the pane."
 
@@ -168,14 +168,14 @@ fn permission_requests_are_answered_by_the_api_the_pane_and_policy_rules() {
         &ws,
         &["task", "add", "please touch inpane", "--assign", "x"],
     );
-    wait_pending(&ws, "touch inpane.txt");
+    wait_pending(&ws, "sleep 5; touch inpane.txt");
     nox.wait_text("Do you want to proceed?", 20);
     assert_eq!(hooks_waiting(&ws), 1, "one PermissionRequest hook waits");
     std::thread::sleep(Duration::from_millis(500));
     nox.type_str("1");
-    eventually("not waiting soon after the answer", 3, || {
-        agent(&ws)["status"] != "waiting"
-    });
+    // Busy at once, not when the approved command ends 5 s later.
+    eventually("busy soon after the answer", 2, || agent(&ws)["status"] == "busy");
+    assert!(!ws.file("inpane.txt").exists(), "the command ended already");
     eventually("inpane.txt exists", 30, || ws.file("inpane.txt").exists());
     eventually("the waiting hook is released", 10, || {
         hooks_waiting(&ws) == 0
@@ -198,7 +198,7 @@ fn permission_requests_are_answered_by_the_api_the_pane_and_policy_rules() {
     let expect = [
         ("touch approved.txt", "allow", "api"),
         ("touch denied.txt", "deny", "api"),
-        ("touch inpane.txt", "in_pane", "pane"),
+        ("sleep 5; touch inpane.txt", "in_pane", "pane"),
         ("touch policy.txt", "allow", "policy rule 1"),
     ];
     for (what, outcome, by) in expect {
