@@ -87,6 +87,8 @@ pub fn open(cli: &Cli, ws: Workspace) -> u8 {
             .unwrap_or_else(|| "default".into())
     };
     let theme_name = pick(&cli.theme, &cfg.ui.theme, &user.theme);
+    let bell = cfg.ui.bell.or(user.bell).unwrap_or(true);
+    let notify = cfg.ui.notify.or(user.notify).unwrap_or_default();
     let keymap_name = pick(&cli.keymap, &cfg.ui.keymap, &user.keymap);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let user_dir = user_config_dir();
@@ -165,6 +167,8 @@ pub fn open(cli: &Cli, ws: Workspace) -> u8 {
             keymap,
             ring,
             wake,
+            bell,
+            notify,
         };
         let result = face(&core.handle(), &ui).await;
         tracing::info!("shutting down: stopping agents");

@@ -85,6 +85,14 @@ actions! {
     StopAgent = "stop_agent",
     /// Start the selected agent
     StartAgent = "start_agent",
+    /// Allow the pending permission request (the selected agent's, else the oldest)
+    Approve = "approve",
+    /// Deny the pending permission request (the selected agent's, else the oldest)
+    Deny = "deny",
+    /// Send a message to the selected agent
+    SendMessage = "send_message",
+    /// Jump to the agent that has waited longest for you
+    JumpToWaiting = "jump_to_waiting",
     /// Show this help
     Help = "help",
     /// Quit nox (asks to confirm while agents are busy)
@@ -97,6 +105,8 @@ actions! {
     Activate = "activate",
     /// Cycle the Logs pane's level filter
     CycleLogLevel = "cycle_log_level",
+    /// In Messages: show only the selected agent's messages (again: all)
+    FilterMessages = "filter_messages",
     /// Scroll one line up
     ScrollUp = "scroll_up",
     /// Scroll one line down

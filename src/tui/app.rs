@@ -8,9 +8,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tracing::Level;
 
 use super::action::Action;
+use super::attention::Attention;
 use super::dialog::NewAgentDialog;
 use super::event_log::EventLog;
 use super::layout::{Layout, Pane};
+use super::message_dialog::MessageDialog;
+use super::messages::MessageLog;
 use super::scroll::{FindRequest, ScrollState};
 use super::task_dialog::NewTaskDialog;
 use crate::config::edit::NewAgent;
@@ -43,6 +46,10 @@ pub enum Effect {
     AssignTask(TaskId, Option<String>),
     /// Load a task and its events into the detail view.
     OpenTask(TaskId),
+    /// Answer agent `.0`'s pending permission request: allow (`true`) or deny.
+    Approve(String, bool),
+    /// Send a message from the user to agent `.0`.
+    SendMessage(String, String),
 }
 
 /// A modal layer over the panes.
@@ -63,6 +70,8 @@ pub enum Overlay {
     NewTask(Box<NewTaskDialog>),
     /// One task: body, result, events.
     TaskDetail(Box<TaskDetail>),
+    /// A message to an agent.
+    Message(Box<MessageDialog>),
 }
 
 /// What the task detail view shows.
@@ -128,11 +137,18 @@ pub struct App {
     pub tasks: Vec<TaskSummary>,
     /// Index of the selected task.
     pub task_sel: usize,
+    /// Messages and delegations (the Messages pane).
+    pub messages: MessageLog,
+    /// Agents waiting for the user, turns that ended unseen, and the
+    /// alerts they raised.
+    pub attention: Attention,
 }
 
 impl App {
     /// A fresh dashboard: focus on the Terminal of the first agent.
     pub fn new(workspace: String, keymap: Keymap, agents: Vec<AgentInfo>) -> Self {
+        let mut attention = Attention::default();
+        attention.seed(&agents);
         Self {
             agents,
             screen: None,
@@ -154,6 +170,8 @@ impl App {
             outer_focused: true,
             tasks: Vec::new(),
             task_sel: 0,
+            messages: MessageLog::default(),
+            attention,
         }
     }
 
@@ -348,6 +366,18 @@ impl App {
                 }
                 (None, _) => self.toast = Some("no task selected (focus the Tasks pane)".into()),
             },
+            Action::Approve => self.answer(true, fx),
+            Action::Deny => self.answer(false, fx),
+            Action::JumpToWaiting => self.jump_to_waiting(fx),
+            Action::SendMessage => match name {
+                Some(n) => self.overlay = Overlay::Message(Box::new(MessageDialog::new(&n))),
+                None => self.toast = Some("no agent to send a message to".into()),
+            },
+            Action::FilterMessages if self.focus == Pane::Messages => {
+                self.messages.toggle_filter(name.as_deref());
+            }
+            Action::SelectUp if self.focus == Pane::Messages => self.messages.scroll_by(true),
+            Action::SelectDown if self.focus == Pane::Messages => self.messages.scroll_by(false),
             Action::RestartAgent => fx.extend(name.map(Effect::Restart)),
             Action::StartAgent => fx.extend(name.map(Effect::Start)),
             Action::StopAgent => {
@@ -449,6 +479,10 @@ impl App {
             d.paste(text);
             return fx;
         }
+        if let Overlay::Message(d) = &mut self.overlay {
+            d.paste(text);
+            return fx;
+        }
         if self.terminal_focused()
             && self.scroll.is_none()
             && let Some(a) = self.current()
@@ -482,6 +516,18 @@ impl App {
         }
     }
 
+    /// The layout of `area` for this state: the Tasks and Messages panes
+    /// take no more rows than they have lines to show.
+    pub fn layout_for(&self, area: ratatui::layout::Rect) -> Layout {
+        let w = usize::from(super::layout::left_width(area.width).saturating_sub(2));
+        let rows = |n: usize| u16::try_from(n + 2).unwrap_or(u16::MAX);
+        let wants = [
+            (Pane::Tasks, rows(self.task_rows())),
+            (Pane::Messages, rows(self.message_rows(w))),
+        ];
+        Layout::compute_with(area, self.agents.len(), self.focus, self.zoom, &wants)
+    }
+
     /// Counts of agents by status, in [`AgentStatus::ALL`] order, zeros left out.
     pub fn counts(&self) -> Vec<(AgentStatus, usize)> {
         AgentStatus::ALL
@@ -494,4 +540,4 @@ impl App {
 
 #[cfg(test)]
 #[path = "app_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -77,13 +77,15 @@ impl App {
             }
             return fx;
         }
-        if let Some(_r) = self
-            .layout
-            .logs
-            .filter(|r| r.contains((ev.column, ev.row).into()))
-            && let MouseEventKind::Down(_) = ev.kind
-        {
-            self.set_focus(Pane::Logs, &mut fx);
+        for pane in [Pane::Tasks, Pane::Messages, Pane::Logs] {
+            if self
+                .layout
+                .rect(pane)
+                .is_some_and(|r| r.contains((ev.column, ev.row).into()))
+                && let MouseEventKind::Down(_) = ev.kind
+            {
+                self.set_focus(pane, &mut fx);
+            }
         }
         fx
     }

@@ -1,11 +1,12 @@
-//! Keys while a modal layer is open: help, picker, dialogs, confirmations,
-//! the task detail view.
+//! Keys while a modal layer is open: help, picker, dialogs (agent, task,
+//! message), confirmations, the task detail view.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, Confirm, Effect, Overlay};
 use super::dialog::DialogOutcome;
 use super::layout::Pane;
+use super::message_dialog::MessageOutcome;
 use super::task_dialog::TaskDialogOutcome;
 
 impl App {
@@ -81,6 +82,14 @@ impl App {
                     Overlay::TaskDetail(d)
                 }
                 _ => Overlay::None,
+            },
+            Overlay::Message(mut d) => match d.on_key(key) {
+                MessageOutcome::Open => Overlay::Message(d),
+                MessageOutcome::Cancel => Overlay::None,
+                MessageOutcome::Send(text) => {
+                    fx.push(Effect::SendMessage(d.to.clone(), text));
+                    Overlay::Message(d)
+                }
             },
             Overlay::NewAgent(mut d) => match d.on_key(key) {
                 DialogOutcome::Open => Overlay::NewAgent(d),

@@ -19,6 +19,40 @@ impl App {
         }
     }
 
+    /// Lines the Tasks pane shows: a heading per status, a row per task,
+    /// and why a queued or failed task waits (its hint when empty).
+    pub fn task_rows(&self) -> usize {
+        let mut n = 0;
+        let mut last = None;
+        for t in &self.tasks {
+            if last != Some(t.status) {
+                n += 1;
+                last = Some(t.status);
+            }
+            n += 1;
+            if !t.detail.is_empty() && matches!(t.status, TaskStatus::Queued | TaskStatus::Failed) {
+                n += 1;
+            }
+        }
+        n.max(1)
+    }
+
+    /// Lines the Messages pane shows at `w` columns (its hint when empty).
+    pub fn message_rows(&self, w: usize) -> usize {
+        let shown = self.messages.shown();
+        if shown.is_empty() {
+            return 2;
+        }
+        shown
+            .iter()
+            .map(|m| {
+                super::messages::rows(m, w.max(1), super::messages::MAX_ROWS)
+                    .1
+                    .len()
+            })
+            .sum()
+    }
+
     /// The selected task.
     pub fn current_task(&self) -> Option<&TaskSummary> {
         self.tasks.get(self.task_sel)

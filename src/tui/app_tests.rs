@@ -9,7 +9,7 @@ use super::*;
 use crate::domain::{AgentKind, AgentSpec};
 use crate::runtime::pty::Term;
 
-fn view(name: &str, status: AgentStatus) -> AgentInfo {
+pub(crate) fn view(name: &str, status: AgentStatus) -> AgentInfo {
     let mut a = AgentInfo::new(AgentSpec::new(name, AgentKind::Generic, "sh", "/"));
     a.status = status;
     a
@@ -22,7 +22,7 @@ fn term(bytes: &[u8]) -> Term {
     t
 }
 
-fn app(statuses: &[AgentStatus]) -> App {
+pub(crate) fn app(statuses: &[AgentStatus]) -> App {
     let agents = statuses
         .iter()
         .enumerate()
@@ -37,10 +37,10 @@ fn app(statuses: &[AgentStatus]) -> App {
     app
 }
 
-fn key(c: char) -> KeyEvent {
+pub(crate) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
-const PREFIX: KeyEvent = KeyEvent::new(KeyCode::Char('b'), KeyModifiers::CONTROL);
+pub(crate) const PREFIX: KeyEvent = KeyEvent::new(KeyCode::Char('b'), KeyModifiers::CONTROL);
 
 fn written(fx: &[Effect]) -> Vec<u8> {
     fx.iter()
@@ -98,13 +98,16 @@ fn focus_moves_and_enter_in_agents_focuses_the_terminal() {
     assert_eq!(a.focus, Pane::Tasks);
     a.on_key(PREFIX);
     a.on_key(KeyEvent::from(KeyCode::Down));
+    assert_eq!(a.focus, Pane::Messages);
+    a.on_key(PREFIX);
+    a.on_key(KeyEvent::from(KeyCode::Down));
     assert_eq!(a.focus, Pane::Logs);
     a.on_key(key('l'));
     assert_eq!(a.log_level, Level::DEBUG);
-    a.on_key(PREFIX);
-    a.on_key(KeyEvent::from(KeyCode::Up));
-    a.on_key(PREFIX);
-    a.on_key(KeyEvent::from(KeyCode::Up));
+    for _ in 0..3 {
+        a.on_key(PREFIX);
+        a.on_key(KeyEvent::from(KeyCode::Up));
+    }
     a.on_key(KeyEvent::from(KeyCode::Enter));
     assert_eq!((a.focus, a.selected), (Pane::Terminal, 1));
 }

@@ -1,6 +1,8 @@
-//! Where each pane goes: a left column (Agents, Tasks, Logs) beside the
+//! Where each pane goes: a left column (Agents, Tasks, Messages, Logs) beside the
 //! Terminal that grows with the screen's width, a one-row status line, and
-//! zoom (the focused pane alone).
+//! zoom (the focused pane alone). A pane under Agents that needs fewer
+//! rows than its share (few tasks, few messages) gives the rest to the
+//! others.
 
 use ratatui::layout::Rect;
 
@@ -15,6 +17,8 @@ pub enum Pane {
     Logs,
     /// The task board.
     Tasks,
+    /// Messages and delegations between agents and the user.
+    Messages,
 }
 
 /// Rectangles of the visible panes (with borders) and the status line.
@@ -28,6 +32,8 @@ pub struct Layout {
     pub logs: Option<Rect>,
     /// Tasks pane, if visible.
     pub tasks: Option<Rect>,
+    /// Messages pane, if visible.
+    pub messages: Option<Rect>,
     /// The status line.
     pub status: Rect,
 }
@@ -50,13 +56,14 @@ const MIN_ROWS: u16 = 4;
 
 /// The panes under the Agents pane, top to bottom, with the order in which
 /// they give way when rows run short (the lower keeps its place longer).
-/// The Messages pane is to go between Tasks and Logs.
-const UNDER_AGENTS: [(Pane, u8); 2] = [(Pane::Tasks, 0), (Pane::Logs, 1)];
+const UNDER_AGENTS: [(Pane, u8); 3] = [(Pane::Tasks, 0), (Pane::Messages, 1), (Pane::Logs, 2)];
 
 /// Splits `area` among `panes` (top to bottom, each with its priority):
-/// as many as fit [`MIN_ROWS`] each, the lowest priorities left out first,
-/// in equal shares, the last taking what the division leaves.
-fn stack(area: Rect, panes: &[(Pane, u8)]) -> Vec<(Pane, Rect)> {
+/// as many as fit [`MIN_ROWS`] each, the lowest priorities left out first.
+/// A pane that `wants` fewer rows (all it has to show, borders included)
+/// than an equal share gets just those; the others share the rest alike,
+/// the last taking what the division leaves (and any rows none wanted).
+fn stack(area: Rect, panes: &[(Pane, u8)], wants: &[(Pane, u16)]) -> Vec<(Pane, Rect)> {
     let fit = usize::from(area.height / MIN_ROWS).min(panes.len());
     let mut by_priority: Vec<u8> = panes.iter().map(|(_, p)| *p).collect();
     by_priority.sort_unstable_by(|a, b| b.cmp(a));
@@ -67,18 +74,44 @@ fn stack(area: Rect, panes: &[(Pane, u8)]) -> Vec<(Pane, Rect)> {
         .map(|(pane, _)| *pane)
         .take(fit)
         .collect();
-    let n = u16::try_from(shown.len()).unwrap_or(1).max(1);
-    let share = area.height / n;
+    let want = |p: Pane| {
+        wants
+            .iter()
+            .find(|(w, _)| *w == p)
+            .map(|(_, n)| (*n).max(MIN_ROWS))
+    };
+    let mut heights: Vec<Option<u16>> = vec![None; shown.len()];
+    let mut left = area.height;
+    loop {
+        let open: Vec<usize> = (0..shown.len()).filter(|i| heights[*i].is_none()).collect();
+        let Some(&last) = open.last() else { break };
+        let share = left / u16::try_from(open.len()).unwrap_or(1);
+        let small: Vec<(usize, u16)> = open
+            .iter()
+            .filter_map(|i| want(shown[*i]).filter(|w| *w <= share).map(|w| (*i, w)))
+            .collect();
+        if small.is_empty() {
+            for i in &open {
+                heights[*i] = Some(share);
+            }
+            heights[last] = Some(left - share * (u16::try_from(open.len()).unwrap_or(1) - 1));
+            break;
+        }
+        for (i, w) in small {
+            heights[i] = Some(w);
+            left -= w;
+        }
+    }
+    let mut heights: Vec<u16> = heights.into_iter().map(Option::unwrap_or_default).collect();
+    let used: u16 = heights.iter().sum();
+    if let Some(h) = heights.last_mut() {
+        *h += area.height.saturating_sub(used);
+    }
     let mut y = area.y;
     shown
         .iter()
-        .enumerate()
-        .map(|(i, pane)| {
-            let h = if i + 1 == shown.len() {
-                area.bottom() - y
-            } else {
-                share
-            };
+        .zip(heights)
+        .map(|(pane, h)| {
             let r = Rect {
                 y,
                 height: h,
@@ -93,6 +126,19 @@ fn stack(area: Rect, panes: &[(Pane, u8)]) -> Vec<(Pane, Rect)> {
 impl Layout {
     /// Lays out `area` for `n_agents` agents; `zoom` shows only `focus`.
     pub fn compute(area: Rect, n_agents: usize, focus: Pane, zoom: bool) -> Self {
+        Self::compute_with(area, n_agents, focus, zoom, &[])
+    }
+
+    /// [`Self::compute`], with the rows some panes under Agents want (all
+    /// they have to show, borders included): none gets more than it wants
+    /// while another could use the rows.
+    pub fn compute_with(
+        area: Rect,
+        n_agents: usize,
+        focus: Pane,
+        zoom: bool,
+        wants: &[(Pane, u16)],
+    ) -> Self {
         let status = Rect {
             y: area.bottom().saturating_sub(1),
             height: area.height.min(1),
@@ -112,6 +158,7 @@ impl Layout {
                 Pane::Terminal => l.terminal = Some(body),
                 Pane::Logs => l.logs = Some(body),
                 Pane::Tasks => l.tasks = Some(body),
+                Pane::Messages => l.messages = Some(body),
             }
             return l;
         }
@@ -143,7 +190,7 @@ impl Layout {
             height: left.height.saturating_sub(agents_h),
             ..left
         };
-        let under = stack(rest, &UNDER_AGENTS);
+        let under = stack(rest, &UNDER_AGENTS, wants);
         if under.is_empty() {
             l.agents = Some(left);
         }
@@ -151,6 +198,7 @@ impl Layout {
             match pane {
                 Pane::Tasks => l.tasks = Some(r),
                 Pane::Logs => l.logs = Some(r),
+                Pane::Messages => l.messages = Some(r),
                 Pane::Agents | Pane::Terminal => {}
             }
         }
@@ -165,6 +213,7 @@ impl Layout {
             Pane::Terminal => self.terminal,
             Pane::Logs => self.logs,
             Pane::Tasks => self.tasks,
+            Pane::Messages => self.messages,
         }
     }
 
@@ -187,29 +236,33 @@ impl Layout {
             i32::from(r.x) + i32::from(r.width) / 2,
             i32::from(r.y) + i32::from(r.height) / 2,
         );
-        let mut found = [Pane::Agents, Pane::Terminal, Pane::Tasks, Pane::Logs]
-            .into_iter()
-            .filter(|p| *p != from)
-            .filter_map(|p| self.rect(p).map(|o| (p, o)))
-            .filter(|(_, o)| {
-                let (ox0, ox1, oy0, oy1) = (
-                    i32::from(o.x),
-                    i32::from(o.right()),
-                    i32::from(o.y),
-                    i32::from(o.bottom()),
-                );
-                match (dx, dy) {
-                    (1, _) => {
-                        ox0 >= i32::from(r.right()) && oy0 <= cy.max(oy0) && oy1 > i32::from(r.y)
-                    }
-                    (-1, _) => {
-                        ox1 <= i32::from(r.x) && oy1 > i32::from(r.y) && oy0 < i32::from(r.bottom())
-                    }
-                    (_, 1) => oy0 >= i32::from(r.bottom()) && ox0 <= cx && ox1 > cx,
-                    _ => oy1 <= i32::from(r.y) && ox0 <= cx && ox1 > cx,
+        let mut found = [
+            Pane::Agents,
+            Pane::Terminal,
+            Pane::Tasks,
+            Pane::Messages,
+            Pane::Logs,
+        ]
+        .into_iter()
+        .filter(|p| *p != from)
+        .filter_map(|p| self.rect(p).map(|o| (p, o)))
+        .filter(|(_, o)| {
+            let (ox0, ox1, oy0, oy1) = (
+                i32::from(o.x),
+                i32::from(o.right()),
+                i32::from(o.y),
+                i32::from(o.bottom()),
+            );
+            match (dx, dy) {
+                (1, _) => ox0 >= i32::from(r.right()) && oy0 <= cy.max(oy0) && oy1 > i32::from(r.y),
+                (-1, _) => {
+                    ox1 <= i32::from(r.x) && oy1 > i32::from(r.y) && oy0 < i32::from(r.bottom())
                 }
-            })
-            .collect::<Vec<_>>();
+                (_, 1) => oy0 >= i32::from(r.bottom()) && ox0 <= cx && ox1 > cx,
+                _ => oy1 <= i32::from(r.y) && ox0 <= cx && ox1 > cx,
+            }
+        })
+        .collect::<Vec<_>>();
         // Up and down: the nearest pane; left and right: the first in order.
         if dy != 0 {
             found.sort_by_key(|(_, o)| {

@@ -3,8 +3,10 @@
 //! something visible changed, at most ~60 frames a second during floods,
 //! and at once for the user's own input and its echo; it has no timer while
 //! nothing moves (the spinner ticks only while an agent is busy). Every
-//! frame is laid out for the size of the buffer it draws into.
+//! frame is laid out for the size of the buffer it draws into. The bell and
+//! desktop notifications of [`super::attention`] are written between frames.
 
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,14 +16,17 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, broadcast};
 use tokio::time::{Instant, sleep_until};
 
-use super::app::{App, Effect, Overlay, TaskDetail};
-use super::event_log;
+use super::app::{App, Effect, Overlay};
+use super::attention::alert_bytes;
+use super::effects::{apply, on_event, resync};
 use super::layout::Layout;
 use super::panes::{self, Ctx};
 use super::terminal::{self, Tui};
+use super::{event_log, messages};
 use crate::config::keymap::Keymap;
+use crate::config::parse::Notify as NotifyEscape;
 use crate::config::theme::Theme;
-use crate::domain::{AgentStatus, Event, EventBody, TaskSummary};
+use crate::domain::{AgentStatus, Event, TaskSummary};
 use crate::logging::LogRing;
 use crate::runtime::RuntimeHandle;
 
@@ -42,6 +47,10 @@ pub struct Ui {
     pub ring: Arc<LogRing>,
     /// Woken when a screen, an agent or the log changed.
     pub wake: Arc<Notify>,
+    /// Ring the outer terminal's bell when an agent needs the user (`[ui] bell`).
+    pub bell: bool,
+    /// The desktop notification sent with it (`[ui] notify`).
+    pub notify: NotifyEscape,
 }
 
 /// Runs the dashboard on `tui` until the user quits or a signal ends it.
@@ -55,6 +64,12 @@ pub async fn run(tui: &mut Tui, handle: &RuntimeHandle, ui: &Ui) -> std::io::Res
     for ev in event_log::backfill(handle, event_log::BACKFILL).await {
         app.events.push(ev);
     }
+    app.messages.load(
+        handle
+            .messages(None, messages::BACKFILL)
+            .await
+            .unwrap_or_default(),
+    );
     event_loop(tui, &mut app, handle, events, ui).await
 }
 
@@ -69,12 +84,12 @@ pub fn initial_layout(agents: usize) -> Layout {
     )
 }
 
-fn relayout(tui: &Tui, app: &mut App, handle: &RuntimeHandle) {
+pub(crate) fn relayout(tui: &Tui, app: &mut App, handle: &RuntimeHandle) {
     let area = tui
         .size()
         .map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))
         .unwrap_or_default();
-    app.layout = Layout::compute(area, app.agents.len(), app.focus, app.zoom);
+    app.layout = app.layout_for(area);
     let (rows, cols) = app.layout.terminal_size();
     handle.resize_all(rows, cols);
 }
@@ -117,61 +132,6 @@ fn refresh_modes(app: &mut App, handle: &RuntimeHandle, mouse: bool) {
     }
 }
 
-async fn apply(effects: Vec<Effect>, tui: &Tui, app: &mut App, handle: &RuntimeHandle) {
-    for e in effects {
-        match e {
-            Effect::Input(name, bytes) => {
-                handle.input(&name, &bytes);
-            }
-            Effect::Find(name, req) => {
-                let found = handle.find(&name, &req.query, req.offset, req.older, req.new);
-                app.on_found(found);
-            }
-            Effect::Start(n) => report(app, handle.start_agent(&n)),
-            Effect::Stop(n) => report(app, handle.stop_agent(&n)),
-            Effect::Restart(n) => report(app, handle.restart_agent(&n)),
-            Effect::Relayout => relayout(tui, app, handle),
-            Effect::AddTask(new) => {
-                let r = handle.add_task(new).await.map(|(t, _)| t);
-                app.on_task_added(r.map_err(|e| e.to_string()));
-            }
-            Effect::AssignTask(id, agent) => match handle.assign_task(id, agent).await {
-                Ok(t) => {
-                    app.toast = Some(match &t.assignee {
-                        Some(a) => format!("task {} assigned to {a}", t.id),
-                        None => format!("task {} left to routing", t.id),
-                    });
-                    app.on_task(TaskSummary::from(&t));
-                }
-                Err(e) => app.toast = Some(e.to_string()),
-            },
-            Effect::OpenTask(id) => match handle.task(id).await {
-                Ok((task, events)) => {
-                    app.overlay = Overlay::TaskDetail(Box::new(TaskDetail {
-                        task,
-                        events,
-                        scroll: 0,
-                    }));
-                }
-                Err(e) => app.toast = Some(e.to_string()),
-            },
-            Effect::AddAgent(new) => {
-                let name = new.name.clone();
-                let result = handle.add_agent(new).await.map(|_| name);
-                app.set_agents(handle.agents());
-                app.on_agent_added(result.map_err(|e| e.to_string()));
-                relayout(tui, app, handle);
-            }
-        }
-    }
-}
-
-fn report(app: &mut App, r: crate::runtime::error::Result<()>) {
-    if let Err(e) = r {
-        app.toast = Some(e.to_string());
-    }
-}
-
 /// Frames that may skip the frame-rate cap because they answer the user's
 /// own input: the frame of the key and the echo the agent sends back. The
 /// cap (≤ ~60 frames/s) is for floods of output, never for a keystroke's echo.
@@ -199,25 +159,6 @@ impl EchoCredit {
     fn spend(&mut self) {
         self.frames = self.frames.saturating_sub(1);
     }
-}
-
-/// Applies one committed event to the dashboard's state (and its Logs
-/// pane); whether the number of agents changed.
-fn on_event(ev: Event, app: &mut App, handle: &RuntimeHandle) -> bool {
-    let relayout = match &ev.body {
-        EventBody::TaskCreated { task, .. } | EventBody::TaskUpdated { task, .. } => {
-            app.on_task(task.clone());
-            false
-        }
-        EventBody::Hook { .. } | EventBody::TaskDelivery { .. } => false,
-        _ => {
-            let n = app.agents.len();
-            app.set_agents(handle.agents());
-            app.agents.len() != n
-        }
-    };
-    app.events.push(ev);
-    relayout
 }
 
 async fn event_loop(
@@ -248,6 +189,9 @@ async fn event_loop(
         if app.quit {
             return Ok(());
         }
+        // Between frames: the bell and notifications of what needs the user.
+        app.see();
+        alert(app, ui)?;
         let now = Instant::now();
         if dirty && (now >= last_draw + FRAME || echo.available(now)) {
             if now < last_draw + FRAME {
@@ -314,15 +258,7 @@ async fn event_loop(
                             relayout(tui, app, handle);
                         }
                     }
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        for ev in event_log::backfill(handle, event_log::BACKFILL).await {
-                            app.events.push(ev);
-                        }
-                        app.set_agents(handle.agents());
-                        for t in handle.tasks().await.unwrap_or_default() {
-                            app.on_task(TaskSummary::from(&t));
-                        }
-                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => resync(app, handle).await,
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 }
                 dirty = true;
@@ -357,6 +293,18 @@ async fn event_loop(
             _ = sigint.recv() => { tracing::info!("SIGINT"); return Ok(()) }
         }
     }
+}
+
+/// Writes the bell and notifications of the alerts raised since the last
+/// call to the outer terminal, outside any frame.
+fn alert(app: &mut App, ui: &Ui) -> std::io::Result<()> {
+    let bytes = alert_bytes(&app.attention.take_alerts(), ui.bell, ui.notify);
+    if !bytes.is_empty() {
+        let mut out = std::io::stdout();
+        out.write_all(&bytes)?;
+        out.flush()?;
+    }
+    Ok(())
 }
 
 /// Enters the outer terminal, runs the dashboard, and restores the

@@ -1,6 +1,9 @@
 //! The Agents pane: index, status glyph (a spinner while busy), name, kind,
-//! status, current task, restarts and uptime, as many columns as the width
-//! allows ([`super::agent_columns`]); the selected row highlighted.
+//! status (`done · unseen` for a turn that ended while its pane was not
+//! shown), current task (or, while it waits, the pending permission
+//! request: tool and command or path), restarts and uptime, as many columns
+//! as the width allows ([`super::agent_columns`]); the selected row
+//! highlighted.
 
 use std::time::SystemTime;
 
@@ -39,6 +42,14 @@ fn glyph(s: AgentStatus, tick: usize) -> &'static str {
     }
 }
 
+/// The status word of an agent whose ended turn nobody has seen.
+pub const UNSEEN: &str = "done · unseen";
+
+/// Whether agent `a` shows as [`UNSEEN`].
+fn unseen(a: &AgentInfo, app: &App) -> bool {
+    a.status == AgentStatus::Idle && app.attention.is_unseen(&a.spec.name)
+}
+
 /// One agent's cells as text, at `now`.
 fn cells_of(i: usize, a: &AgentInfo, app: &App, now: SystemTime) -> Cells {
     let uptime = a
@@ -51,17 +62,24 @@ fn cells_of(i: usize, a: &AgentInfo, app: &App, now: SystemTime) -> Cells {
         .task
         .and_then(|id| app.tasks.iter().find(|t| t.id == id))
         .map(|t| t.title.as_str());
+    let (task_id, task) = match (&a.approval, a.task, title) {
+        // While it waits, the request it waits on says more than the task.
+        (Some(p), _, _) => (p.tool.clone(), format!("{}: {}", p.tool, p.what)),
+        (None, Some(id), Some(t)) => (format!("#{id}"), format!("#{id} {t}")),
+        (None, Some(id), None) => (format!("#{id}"), format!("#{id}")),
+        _ => (String::new(), String::new()),
+    };
     Cells {
         index: i.to_string(),
         name: a.spec.name.clone(),
         kind: a.spec.kind.to_string(),
-        status: a.status.as_str().to_string(),
-        task_id: a.task.map(|id| format!("#{id}")).unwrap_or_default(),
-        task: match (a.task, title) {
-            (Some(id), Some(t)) => format!("#{id} {t}"),
-            (Some(id), None) => format!("#{id}"),
-            _ => String::new(),
+        status: if unseen(a, app) {
+            UNSEEN.to_string()
+        } else {
+            a.status.as_str().to_string()
         },
+        task_id,
+        task,
         restarts: if a.restarts > 0 {
             format!("↻{}", a.restarts)
         } else {
@@ -102,7 +120,8 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         .skip(first)
         .take(usize::from(inner.height))
         .map(|(i, (a, c))| {
-            let st = t.status(a.status);
+            let done = unseen(a, app);
+            let st = if done { t.accent } else { t.status(a.status) };
             let name_style = match (i == app.selected, is_focused) {
                 (true, true) => t.selection,
                 (true, false) => t.title_focused,
@@ -113,7 +132,12 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
             if let Some((index, _)) = parts.next() {
                 spans.push(Span::styled(index, t.muted));
             }
-            spans.push(Span::styled(format!(" {}", glyph(a.status, ctx.tick)), st));
+            let g = if done {
+                "✓"
+            } else {
+                glyph(a.status, ctx.tick)
+            };
+            spans.push(Span::styled(format!(" {g}"), st));
             spans.extend(parts.map(|(text, col)| {
                 let style = match col {
                     Column::Name => name_style,

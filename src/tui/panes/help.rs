@@ -45,7 +45,11 @@ fn sections(km: &Keymap) -> Vec<Section> {
     }];
     for (title, table, with_prefix) in [
         ("After the prefix", &km.prefix_keys, true),
-        ("In the Agents, Tasks and Logs panes", &km.panes, false),
+        (
+            "In the Agents, Tasks, Messages and Logs panes",
+            &km.panes,
+            false,
+        ),
         ("In scrollback mode", &km.scrollback, false),
     ] {
         let bindings = table

@@ -7,7 +7,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use tracing::Level;
 
@@ -102,21 +102,7 @@ fn lines_of<'a>(e: &Entry, w: usize, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
     } else {
         (String::new(), "", w)
     };
-    wrap(&e.text, first, w)
-        .into_iter()
-        .enumerate()
-        .map(|(i, part)| {
-            if i == 0 {
-                Line::from(vec![
-                    Span::styled(time.clone(), ctx.theme.muted),
-                    Span::styled(mark, ctx.theme.accent),
-                    Span::styled(part, style),
-                ])
-            } else {
-                Line::styled(part, style)
-            }
-        })
-        .collect()
+    super::timed_lines(time, mark, wrap(&e.text, first, w), style, ctx.theme)
 }
 
 /// Draws the Logs pane.
@@ -132,20 +118,8 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
     let logs = ctx.logs.tail(rows, app.log_level);
     let events = app.events.tail(rows, app.log_level);
     let entries = merge(&logs, &events);
-    // From the newest back until the pane is full.
-    let mut chunks = Vec::new();
-    let mut n = 0;
-    for e in entries.iter().rev() {
-        if n >= rows {
-            break;
-        }
-        let chunk = lines_of(e, w, ctx);
-        n += chunk.len();
-        chunks.push(chunk);
-    }
-    let mut lines: Vec<Line<'_>> = chunks.into_iter().rev().flatten().collect();
-    let skip = lines.len().saturating_sub(rows);
-    f.render_widget(Paragraph::new(lines.split_off(skip)), inner);
+    let lines = super::newest_lines(entries.iter(), rows, |e| lines_of(e, w, ctx));
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod agent_columns;
 pub mod agents;
 pub mod help;
 pub mod logs;
+pub mod messages;
 pub mod overlay;
 pub mod screen;
 pub mod status;
@@ -81,12 +82,15 @@ pub fn pane_block<'a>(
 /// remembered from an earlier resize event (the loop compares the result
 /// with [`App::layout`] and resizes the agents' PTYs when they differ).
 pub fn draw(f: &mut Frame<'_>, app: &App, ctx: &Ctx<'_>) -> Layout {
-    let l = Layout::compute(f.area(), app.agents.len(), app.focus, app.zoom);
+    let l = app.layout_for(f.area());
     if let Some(r) = l.agents {
         agents::render(f, r, app, ctx);
     }
     if let Some(r) = l.tasks {
         tasks::render(f, r, app, ctx);
+    }
+    if let Some(r) = l.messages {
+        messages::render(f, r, app, ctx);
     }
     if let Some(r) = l.logs {
         logs::render(f, r, app, ctx);
@@ -102,6 +106,64 @@ pub fn draw(f: &mut Frame<'_>, app: &App, ctx: &Ctx<'_>) -> Layout {
 /// Whether `pane` has focus (and no overlay takes it).
 pub fn focused(app: &App, pane: Pane) -> bool {
     app.focus == pane && matches!(app.overlay, super::app::Overlay::None)
+}
+
+/// The last `rows` lines of `items` (oldest first), each item as
+/// `lines_of` lays it out: read from the newest back until the rows are
+/// full, so only what can show is laid out.
+pub fn newest_lines<'a, T>(
+    items: impl DoubleEndedIterator<Item = T>,
+    rows: usize,
+    mut lines_of: impl FnMut(T) -> Vec<ratatui::text::Line<'a>>,
+) -> Vec<ratatui::text::Line<'a>> {
+    let mut chunks = Vec::new();
+    let mut n = 0;
+    for item in items.rev() {
+        if n >= rows {
+            break;
+        }
+        let chunk = lines_of(item);
+        n += chunk.len();
+        chunks.push(chunk);
+    }
+    let mut lines: Vec<_> = chunks.into_iter().rev().flatten().collect();
+    let skip = lines.len().saturating_sub(rows);
+    lines.split_off(skip)
+}
+
+/// An entry's rows as lines in `style`, the first led by its `time`
+/// (muted) and `mark` (accented).
+pub fn timed_lines<'a>(
+    time: String,
+    mark: &'a str,
+    rows: Vec<String>,
+    style: ratatui::style::Style,
+    theme: &Theme,
+) -> Vec<ratatui::text::Line<'a>> {
+    use ratatui::text::{Line, Span};
+    let mut time = Some(time);
+    rows.into_iter()
+        .map(|row| match time.take() {
+            Some(t) => Line::from(vec![
+                Span::styled(t, theme.muted),
+                Span::styled(mark, theme.accent),
+                Span::styled(row, style),
+            ]),
+            None => Line::styled(row, style),
+        })
+        .collect()
+}
+
+/// Draws a dialog's `error`, if any, on the last row of `inner`.
+pub fn error_row(f: &mut Frame<'_>, inner: Rect, error: Option<&str>, theme: &Theme) {
+    if let Some(e) = error {
+        let row = Rect {
+            y: inner.bottom().saturating_sub(1),
+            height: 1,
+            ..inner
+        };
+        f.render_widget(ratatui::widgets::Paragraph::new(e).style(theme.error), row);
+    }
 }
 
 /// A `w`×`h` rectangle centred in `area`.

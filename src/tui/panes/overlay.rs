@@ -1,5 +1,6 @@
 //! Modal layers: the help overlay ([`super::help`]), the agent picker, the
-//! new-agent dialog, and confirmations.
+//! new-agent dialog, the message dialog ([`super::messages`]), and
+//! confirmations.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,6 +20,7 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         Overlay::NewAgent(d) => dialog(f, area, d, ctx),
         Overlay::NewTask(d) => super::task_views::dialog(f, area, d, ctx),
         Overlay::TaskDetail(d) => super::task_views::detail(f, area, d, ctx),
+        Overlay::Message(d) => super::messages::dialog(f, area, d, ctx),
         Overlay::Confirm(c) => {
             let text = match c {
                 Confirm::Stop(n) => format!("Stop agent {n}? (y/n)"),
@@ -105,15 +107,5 @@ fn dialog(f: &mut Frame<'_>, area: Rect, d: &NewAgentDialog, ctx: &Ctx<'_>) {
         }
         f.render_widget(&ta, fi);
     }
-    if let Some(e) = &d.error {
-        let y = inner.bottom().saturating_sub(1);
-        f.render_widget(
-            Paragraph::new(e.as_str()).style(ctx.theme.error),
-            Rect {
-                y,
-                height: 1,
-                ..inner
-            },
-        );
-    }
+    super::error_row(f, inner, d.error.as_deref(), ctx.theme);
 }

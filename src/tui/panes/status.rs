@@ -1,4 +1,5 @@
-//! The status line: workspace, agent counts by status, the armed prefix,
+//! The status line: workspace, how many agents need the user (`needs
+//! you: N`, agents `waiting`), agent counts by status, the armed prefix,
 //! scrollback search prompt, and the last message for the user.
 
 use ratatui::Frame;
@@ -16,6 +17,14 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         format!(" nox · {} ", app.workspace),
         t.status_line,
     )];
+    let needs = app.needs_you();
+    if needs > 0 {
+        spans.push(Span::styled(
+            format!(" needs you: {needs} "),
+            t.status_waiting
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
     for (s, n) in app.counts() {
         spans.push(Span::styled(format!(" {n} {s} "), t.status(s)));
     }

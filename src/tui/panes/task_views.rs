@@ -44,14 +44,7 @@ pub fn dialog(f: &mut Frame<'_>, area: Rect, d: &NewTaskDialog, ctx: &Ctx<'_>) {
         f.render_widget(&ta, fi);
         y += h;
     }
-    if let Some(e) = &d.error {
-        let row = Rect {
-            y: inner.bottom().saturating_sub(1),
-            height: 1,
-            ..inner
-        };
-        f.render_widget(Paragraph::new(e.as_str()).style(ctx.theme.error), row);
-    }
+    super::error_row(f, inner, d.error.as_deref(), ctx.theme);
 }
 
 /// Draws a task's detail view.

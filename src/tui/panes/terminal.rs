@@ -1,6 +1,7 @@
 //! The Terminal pane: the selected agent's live screen inside a border
-//! titled with its name, status and window title; the cursor where the
-//! agent put it (when visible and focused); scrollback position and search.
+//! titled with its name, status, the permission request it waits on (as
+//! much as the width allows) and window title; the cursor where the agent
+//! put it (when visible and focused); scrollback position and search.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::{Ctx, focused, pane_block, screen::render_screen};
 use crate::tui::app::App;
 use crate::tui::layout::Pane;
+use crate::tui::text::{truncate, width};
 
 /// Draws the Terminal pane.
 pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
@@ -40,6 +42,18 @@ pub fn render(f: &mut Frame<'_>, area: Rect, app: &App, ctx: &Ctx<'_>) {
         Span::styled(agent.status.as_str(), ctx.theme.status(agent.status)),
         Span::raw(" "),
     ];
+    if let Some(p) = &agent.approval {
+        // Room left of the window title, whose share is a third at most.
+        let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let room = (usize::from(area.width) * 2 / 3).saturating_sub(used + 4);
+        if room >= 8 {
+            let what = truncate(&format!("{}: {}", p.tool, p.what), room);
+            spans.push(Span::styled(
+                format!("· {what} "),
+                ctx.theme.status(agent.status),
+            ));
+        }
+    }
     if let Some(s) = &app.scroll {
         spans.push(Span::styled(
             format!("[scrollback -{}] ", s.offset),
