@@ -1,10 +1,14 @@
 //! Dashboard panes at several sizes, checked on the drawn text (and insta
 //! snapshots in tests/snapshots/): the Agents pane's columns as the width
 //! shrinks, the help overlay at 80×24, the Logs pane's interleaving and
-//! wrapping, and the zoom mark.
+//! wrapping, the zoom mark, the Messages pane (delegations, results,
+//! refusals, the filter, the empty state), `done · unseen`, `needs you`
+//! and a pending request in the Agents pane and the Terminal's title.
 
 use std::time::{Duration, SystemTime};
 
+use nox::domain::AgentStatus;
+use nox::domain::approval::Approval;
 use nox::tui::app::Overlay;
 use nox::tui::layout::Pane;
 use nox::tui::text::width;
@@ -65,7 +69,13 @@ fn agents_pane_on_a_wide_screen_shows_every_column() {
 
 #[test]
 fn zoom_is_marked_in_the_focused_panes_title() {
-    for pane in [Pane::Agents, Pane::Terminal, Pane::Tasks, Pane::Logs] {
+    for pane in [
+        Pane::Agents,
+        Pane::Terminal,
+        Pane::Tasks,
+        Pane::Messages,
+        Pane::Logs,
+    ] {
         let zoomed = draw(100, 30, |app| {
             app.focus = pane;
             app.zoom = true;
@@ -120,7 +130,7 @@ fn pane_rows(screen: &str, title: &str) -> Vec<String> {
 
 #[test]
 fn logs_pane_interleaves_the_event_log_with_noxs_own_by_time() {
-    let s = draw(120, 40, |_| {});
+    let s = draw(120, 60, |_| {});
     let text = pane_text(&s, "┌ Logs [info]");
     let order = [
         "hh:mm:ss nox 0.1.0 in /w",
@@ -136,12 +146,12 @@ fn logs_pane_interleaves_the_event_log_with_noxs_own_by_time() {
     // (debug) shows only at debug.
     assert!(!text.contains("agent=ghost"), "{s}");
     assert!(!text.contains("hook Stop"), "{s}");
-    let debug = draw(120, 40, |app| app.log_level = tracing::Level::DEBUG);
+    let debug = draw(120, 60, |app| app.log_level = tracing::Level::DEBUG);
     assert!(
         pane_text(&debug, "┌ Logs [debug]").contains("» backend hook Stop"),
         "{debug}"
     );
-    let errors = draw(120, 40, |app| app.log_level = tracing::Level::ERROR);
+    let errors = draw(120, 60, |app| app.log_level = tracing::Level::ERROR);
     let errors = pane_text(&errors, "┌ Logs [error]");
     assert!(
         errors.contains("» ghost crashed") && !errors.contains("added"),
@@ -180,6 +190,100 @@ fn logs_pane_wraps_at_words_by_display_width() {
     assert!(
         ours.concat().contains("supercalifragilisticexpialidocious"),
         "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn messages_pane_shows_messages_delegations_results_and_refusals() {
+    let s = draw(120, 60, |_| {});
+    let text = pane_text(&s, "┌ Messages (4)");
+    let order = [
+        "hh:mm:ss user → backend: Please also add an index on users.email · delivered",
+        "hh:mm:ss ⇢ backend → shell delegated task 4: Update the README · delivered",
+        "hh:mm:ss shell → backend: ping · refused: rate limited: shell sent backend 6",
+        "hh:mm:ss ⇠ shell → backend result of task 4: \"Update the README\" is done",
+    ];
+    let at: Vec<Option<usize>> = order.iter().map(|o| text.find(o)).collect();
+    assert!(at.iter().all(Option::is_some), "{at:?}\n{s}");
+    assert!(at.is_sorted(), "newest last: {at:?}\n{s}");
+    assert!(
+        text.trim_end().ends_with("README updated. · queued"),
+        "{text}\n{s}"
+    );
+    for row in pane_rows(&s, "┌ Messages (4)") {
+        assert!(width(&row) <= 34, "{row:?}\n{s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn messages_pane_filters_to_one_agent_and_says_how_to_send_one() {
+    let s = draw(120, 60, |app| {
+        app.focus = Pane::Messages;
+        app.selected = 1;
+        app.messages.toggle_filter(Some("shell"));
+    });
+    let text = pane_text(&s, "┏ Messages (3) · only shell");
+    assert!(!text.contains("users.email"), "{s}");
+    assert!(text.contains("delegated task 4"), "{s}");
+    let none = draw(120, 60, |app| app.messages.load(Vec::new()));
+    assert!(
+        pane_text(&none, "┌ Messages (0)")
+            .contains("No messages. C-b m sends one to the selected agent."),
+        "{none}"
+    );
+}
+
+#[test]
+fn an_unseen_turn_and_a_pending_request_show_in_the_agents_pane() {
+    let pending = Approval {
+        id: 1,
+        tool: "Bash".into(),
+        what: "touch approved.txt".into(),
+        since_ms: 1,
+    };
+    let setup = |app: &mut nox::tui::app::App| {
+        app.attention
+            .on_status("shell", AgentStatus::Busy, AgentStatus::Idle, "", false);
+        app.agents[3].status = AgentStatus::Waiting;
+        app.agents[3].approval = Some(pending.clone());
+    };
+    let s = draw(250, 30, setup);
+    let rows = agent_rows(&s, 4);
+    assert!(rows[1].contains("✓ shell   generic done · unseen"), "{s}");
+    assert!(
+        rows[3].contains(" waiting       Bash: touch approved.txt"),
+        "{s}"
+    );
+    // Narrower, as much of the request as the column takes.
+    let mid = draw(160, 48, setup);
+    assert!(
+        agent_rows(&mid, 4)[3].contains(" waiting       Bash: to…"),
+        "{mid}"
+    );
+    let status = s.lines().last().unwrap_or_default();
+    assert!(status.contains(" needs you: 1 "), "{status}");
+    // At 80×24 the status stays whole; the request shows as its tool.
+    let small = draw(80, 24, setup);
+    let rows = agent_rows(&small, 4);
+    assert!(rows[1].contains(" done · unseen"), "{small}");
+    assert!(
+        small
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("needs you: 1")),
+        "{small}"
+    );
+    // The Terminal's title names the request of the agent it shows.
+    let shown = draw(160, 48, |app| {
+        setup(app);
+        app.selected = 3;
+    });
+    let title = shown.lines().next().unwrap_or_default();
+    assert!(
+        title.contains("flaky · waiting · Bash: touch approved.txt "),
+        "{title}"
     );
     insta::assert_snapshot!(s);
 }

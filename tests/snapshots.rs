@@ -1,6 +1,7 @@
 //! Pane snapshots: the dashboard drawn on ratatui's `TestBackend` at 80×24,
 //! 160×48 and other sizes, compared with insta snapshots in
-//! tests/snapshots/; [`draw`] is shared with the dashboard tests.
+//! tests/snapshots/; [`draw`] (sample agents, tasks, log lines, events and
+//! messages) is shared with the dashboard tests.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -9,7 +10,8 @@ use nox::config::keymap::Keymap;
 use nox::config::theme::Theme;
 use nox::domain::hook::HookEvent;
 use nox::domain::{
-    AgentKind, AgentSpec, AgentStatus, Event, EventBody, Task, TaskStatus, TaskSummary,
+    AgentKind, AgentSpec, AgentStatus, Event, EventBody, Message, MessageKind, MessageState, Task,
+    TaskStatus, TaskSummary,
 };
 use nox::logging::{LogLine, LogRing};
 use nox::runtime::pty::Term;
@@ -106,6 +108,63 @@ fn events(backend_task: TaskSummary) -> Vec<Event> {
     ]
 }
 
+/// The sample messages: one from the user (delivered), a delegation, a
+/// message refused by the rate limit, and the delegated task's result
+/// (queued).
+pub fn messages() -> Vec<Message> {
+    let at = |s: u64| ms(t0() + Duration::from_secs(s));
+    let m = |id, from: &str, to: &str, kind, text: &str, state, reason: Option<&str>| Message {
+        id,
+        from: from.into(),
+        to: to.into(),
+        text: text.into(),
+        kind,
+        state,
+        reason: reason.map(str::to_string),
+        task: (kind != MessageKind::Message).then_some(4),
+        created_ms: at(id),
+        delivered_ms: None,
+    };
+    vec![
+        m(
+            1,
+            "user",
+            "backend",
+            MessageKind::Message,
+            "Please also add an index on users.email",
+            MessageState::Delivered,
+            Some("stop hook"),
+        ),
+        m(
+            2,
+            "backend",
+            "shell",
+            MessageKind::Delegation,
+            "task 4: Update the README",
+            MessageState::Delivered,
+            Some("sent as task 4"),
+        ),
+        m(
+            3,
+            "shell",
+            "backend",
+            MessageKind::Message,
+            "ping",
+            MessageState::Refused,
+            Some("rate limited: shell sent backend 6 messages in the last 60s (at most 6)"),
+        ),
+        m(
+            4,
+            "shell",
+            "backend",
+            MessageKind::Result,
+            "Task 4 \"Update the README\" is done (worked on by shell).\nREADME updated.",
+            MessageState::Queued,
+            None,
+        ),
+    ]
+}
+
 /// [`draw`], with `extra` lines in nox's log after the sample ones.
 pub fn draw_with(
     w: u16,
@@ -184,6 +243,9 @@ pub fn draw_with(
     for ev in events(running.expect("task 2")) {
         app.events.push(ev);
     }
+    for m in messages() {
+        app.messages.upsert(m);
+    }
     setup(&mut app);
     app.screen = screens.get(app.selected).cloned();
     app.layout = Layout::compute(area, app.agents.len(), app.focus, app.zoom);
@@ -227,7 +289,7 @@ pub fn draw_with(
     // Times show in the machine's time zone: keep snapshots stable.
     let dated = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").expect("regex");
     // A clock time, whole or cut by an overlay: as long as it was.
-    let clock = regex::Regex::new(r"\b\d\d:\d\d:\d\d?").expect("regex");
+    let clock = regex::Regex::new(r"\b\d\d:(\d\d(:\d\d?)?|\d)?").expect("regex");
     let screen = terminal.backend().to_string();
     let screen = dated.replace_all(&screen, "YYYY-MM-DD hh:mm:ss");
     clock
