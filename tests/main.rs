@@ -6,6 +6,7 @@ mod architecture;
 mod dashboard;
 mod e2e_agents;
 mod e2e_approvals;
+mod e2e_attention;
 mod e2e_claude;
 mod e2e_core;
 mod e2e_dashboard;

@@ -42,6 +42,8 @@ pub struct NoxPty {
     writer: Box<dyn Write + Send>,
     master: Box<dyn MasterPty + Send>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte nox wrote to its terminal (the bell and OSCs included).
+    raw: Arc<Mutex<Vec<u8>>>,
     pub ws_root: PathBuf,
 }
 
@@ -97,12 +99,15 @@ impl NoxPty {
         let writer = pair.master.take_writer().expect("writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let p = Arc::clone(&parser);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let r = Arc::clone(&raw);
         std::thread::spawn(move || {
             let mut buf = vec![0u8; 65536];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                r.lock().expect("raw").extend_from_slice(&buf[..n]);
                 p.lock().expect("parser").process(&buf[..n]);
             }
         });
@@ -111,6 +116,7 @@ impl NoxPty {
             writer,
             master: pair.master,
             parser,
+            raw,
             ws_root: ws.path().to_path_buf(),
         }
     }
@@ -118,6 +124,11 @@ impl NoxPty {
     /// The screen's text.
     pub fn screen(&self) -> String {
         self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// Every byte nox has written to its terminal so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.raw.lock().expect("raw").clone()
     }
 
     /// Runs `f` on the parsed screen.
