@@ -45,6 +45,15 @@ fn offline_messages_wait_for_an_instance_and_removed_agents_refuse_theirs() {
     assert_eq!(message(&ws, "offline hello")["reason"], "prompt");
     nox.wait_text("got: offline hello", 10);
 
+    // While the user types into g a message waits (3 s after the last
+    // key), and is retried until it goes.
+    nox.type_str("typing");
+    nox_ok(&ws, &["send", "g", "after typing"]);
+    assert_eq!(message(&ws, "after typing")["state"], "queued");
+    eventually("delivered after the typing pause", 15, || {
+        message(&ws, "after typing")["state"] == "delivered"
+    });
+
     nox_ok(&ws, &["send", "h", "for h"]);
     assert_eq!(message(&ws, "for h")["state"], "queued");
     let explain = nox_ok(&ws, &["agent", "explain", "h"]);

@@ -12,6 +12,7 @@ mod e2e_core;
 mod e2e_dashboard;
 mod e2e_demo;
 mod e2e_hardening;
+mod e2e_inbox;
 mod e2e_lifecycle;
 mod e2e_mcp;
 mod e2e_messages;

@@ -380,10 +380,15 @@ impl Scheduler {
                 }
             }
         }
-        self.retry_at = again.map(|at| {
+        let mine = again.map(|at| {
             let wait = Duration::from_millis(at.saturating_sub(now)).max(DEFER_RETRY);
             Instant::now() + wait
         });
+        // Keep an earlier retry someone else asked for (a deferred inbox).
+        self.retry_at = match (self.retry_at, mine) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// Asks `agent`'s actor to type `task`'s prompt; `Err(why)` when it

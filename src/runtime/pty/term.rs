@@ -167,8 +167,12 @@ impl Term {
         if bytes.is_empty() {
             return true;
         }
-        self.last_user_input_ms
-            .store(self.now_ms() + 1, Ordering::Relaxed);
+        // A focus report (xterm's `CSI I` / `CSI O`, sent when the user
+        // switches panes) is not typing: it must not hold prompts back.
+        if bytes != b"\x1b[I" && bytes != b"\x1b[O" {
+            self.last_user_input_ms
+                .store(self.now_ms() + 1, Ordering::Relaxed);
+        }
         let ok = self.write(bytes);
         self.typed.notify_one();
         ok
@@ -431,5 +435,25 @@ impl std::fmt::Debug for Term {
         f.debug_struct("Term")
             .field("size", &self.size())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_focus_report_is_not_typing_but_keys_are() {
+        let t = Term::new(5, 20, 10, Arc::new(Notify::new()));
+        assert_eq!(t.ms_since_user_input(), u64::MAX);
+        t.input_from_user(b"\x1b[I");
+        t.input_from_user(b"\x1b[O");
+        assert_eq!(
+            t.ms_since_user_input(),
+            u64::MAX,
+            "focus reports held prompts back"
+        );
+        t.input_from_user(b"x");
+        assert!(t.ms_since_user_input() < 1000);
     }
 }
