@@ -174,7 +174,9 @@ fn permission_requests_are_answered_by_the_api_the_pane_and_policy_rules() {
     std::thread::sleep(Duration::from_millis(500));
     nox.type_str("1");
     // Busy at once, not when the approved command ends 5 s later.
-    eventually("busy soon after the answer", 2, || agent(&ws)["status"] == "busy");
+    eventually("busy soon after the answer", 2, || {
+        agent(&ws)["status"] == "busy"
+    });
     assert!(!ws.file("inpane.txt").exists(), "the command ended already");
     eventually("inpane.txt exists", 30, || ws.file("inpane.txt").exists());
     eventually("the waiting hook is released", 10, || {
