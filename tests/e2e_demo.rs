@@ -83,7 +83,7 @@ fn the_demo_runs_with_claude_code_to_all_tasks_done_and_cleans_up() {
     let ws = Ws::new("");
     let tmp = tempfile::tempdir().expect("tmp");
     let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display());
-    let nox = NoxPty::start_with_env(
+    let mut nox = NoxPty::start_with_env(
         &ws,
         &["demo"],
         40,
@@ -109,13 +109,10 @@ fn the_demo_runs_with_claude_code_to_all_tasks_done_and_cleans_up() {
         "{pending}\n{}",
         nox.screen()
     );
-    let (st, body) = crate::support::socket_call(
-        &dir,
-        "POST",
-        "/api/agents/tests/approve",
-        Some(&json!({"allow": true})),
-    );
-    assert_eq!(st, 200, "{body}");
+    // The user sees who needs them and approves from where they are.
+    nox.wait_text("needs you: 1", 10);
+    nox.prefix(b"y");
+    nox.wait_text("allowed Bash for tests", 10);
     eventually("every task is done", 60, || all_done(&dir));
     eventually("the planner got both results", 60, || {
         results_to_planner(&dir) == 2

@@ -121,6 +121,9 @@ fn delegation_returns_the_result_to_a_busy_or_idle_delegator() {
     assert_eq!(result["to"], "a");
     assert_eq!(result["state"], "delivered");
     assert_eq!(result["reason"], "stop hook");
+    // The Messages pane shows both, as such.
+    nox.wait_text("⇢ a → b delegated task 2: write b.txt", 10);
+    nox.wait_text("⇠ b → a result of task 2", 10);
 
     // Idle delegator: the result is typed as a new prompt.
     wait_status(ws.path(), "a", "idle", 40);
