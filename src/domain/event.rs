@@ -271,22 +271,20 @@ impl EventBody {
                 )
             }
             Self::MessageDelivered { message: m } => format!(
-                "{} → {} {} {} delivered{}",
+                "{} → {} {} delivered{}",
                 m.from,
                 m.to,
-                m.kind.as_str(),
-                m.id,
+                label(m),
                 m.reason
                     .as_deref()
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default()
             ),
             Self::MessageRefused { message: m } => format!(
-                "{} → {} {} {} refused: {}",
+                "{} → {} {} refused: {}",
                 m.from,
                 m.to,
-                m.kind.as_str(),
-                m.id,
+                label(m),
                 m.reason.as_deref().unwrap_or("")
             ),
             Self::ApprovalRequested { agent, approval } => format!(
@@ -305,6 +303,15 @@ impl EventBody {
                 clip(&approval.what)
             ),
         }
+    }
+}
+
+/// A message in words: `message 7`, `result of task 2`, `delegation of task 3`.
+fn label(m: &Message) -> String {
+    match (m.kind, m.task) {
+        (super::MessageKind::Result, Some(t)) => format!("result of task {t}"),
+        (super::MessageKind::Delegation, Some(t)) => format!("delegation of task {t}"),
+        _ => format!("{} {}", m.kind.as_str(), m.id),
     }
 }
 

@@ -109,7 +109,7 @@ impl AgentActor {
             return None;
         }
         self.stop_blocks += 1;
-        tracing::info!(agent = %self.spec.name, "{} message(s) handed over by the Stop hook", msgs.len());
+        tracing::debug!(agent = %self.spec.name, "{} message(s) handed over by the Stop hook", msgs.len());
         let answer = json!({"decision": "block", "reason": inbox_text(&msgs)}).to_string();
         Some((answer, msgs))
     }
