@@ -48,6 +48,13 @@ fn my_pid() -> i32 {
     std::process::id() as i32
 }
 
+/// Tests that reap this process's zombies run one at a time: one test's
+/// reaping would take another's zombie (all run in one process).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn tags_match_exact_entries_only() {
     let env = b"HOME=/h\0NOX_INSTANCE=abc\0NOX_AGENT=worker\0";
@@ -78,6 +85,7 @@ fn unknown_instance_finds_nothing_and_kills_nothing() {
 
 #[test]
 fn finds_kills_and_reaps_a_daemonized_grandchild() {
+    let _one = serial();
     become_subreaper().expect("subreaper");
     let dir = tempfile::tempdir().expect("tempdir");
     let pidfile = dir.path().join("pid");
@@ -102,6 +110,7 @@ fn finds_kills_and_reaps_a_daemonized_grandchild() {
 
 #[test]
 fn kill_tagged_filters_by_agent_and_leaves_direct_children_to_their_waiter() {
+    let _one = serial();
     let id = instance("direct");
     let spawn = |agent: &str| {
         Command::new("sleep")
@@ -125,6 +134,7 @@ fn kill_tagged_filters_by_agent_and_leaves_direct_children_to_their_waiter() {
 
 #[test]
 fn kill_tagged_escalates_to_sigkill_and_reaps_new_orphans() {
+    let _one = serial();
     become_subreaper().expect("subreaper");
     let dir = tempfile::tempdir().expect("tempdir");
     let pidfile = dir.path().join("pid");
@@ -143,6 +153,7 @@ fn kill_tagged_escalates_to_sigkill_and_reaps_new_orphans() {
 
 #[test]
 fn reap_orphans_never_waits_on_kept_pids() {
+    let _one = serial();
     let spawn = || {
         Command::new("sh")
             .args(["-c", "exit 3"])
