@@ -90,11 +90,7 @@ pub(crate) async fn db<T: Send + 'static>(
     store: &Store,
     f: impl FnOnce(&mut Tx<'_>) -> crate::store::Result<T> + Send + 'static,
 ) -> Result<T> {
-    let s = store.clone();
-    tokio::task::spawn_blocking(move || s.write(f))
-        .await
-        .map_err(|e| RuntimeError::Gone(e.to_string()))?
-        .map_err(RuntimeError::from)
+    store.write_async(f).await.map_err(RuntimeError::from)
 }
 
 pub(crate) async fn read<T: Send + 'static>(

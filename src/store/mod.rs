@@ -83,10 +83,12 @@ pub type Publisher = Box<dyn Fn(&Event) + Send>;
 
 /// A write runs on a savepoint of the batch's transaction.
 type WriteFn = Box<dyn FnOnce(&mut Tx<'_>) -> Result<()> + Send>;
+/// Told a write's outcome once its batch is committed (or failed).
+type Ack = Box<dyn FnOnce(Result<()>) + Send>;
 type ReadFn = Box<dyn FnOnce(&Connection) + Send>;
 
 enum Op {
-    Write(WriteFn, Option<mpsc::Sender<Result<()>>>),
+    Write(WriteFn, Option<Ack>),
     Read(ReadFn),
 }
 
@@ -164,11 +166,37 @@ impl Store {
             let _ = out_tx.send(v);
             Ok(())
         };
+        let ack: Ack = Box::new(move |r| {
+            let _ = ack_tx.send(r);
+        });
         self.tx
-            .send(Op::Write(Box::new(op), Some(ack_tx)))
+            .send(Op::Write(Box::new(op), Some(ack)))
             .map_err(|_| StoreError::Closed)?;
         ack_rx.recv().map_err(|_| StoreError::Closed)??;
         out_rx.recv().map_err(|_| StoreError::Closed)
+    }
+
+    /// [`Store::write`] for async callers: the store thread wakes the
+    /// awaiting task itself once the batch is committed, with no thread of
+    /// the blocking pool in between.
+    pub async fn write_async<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (out_tx, out_rx) = mpsc::channel();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<T>>();
+        let op = move |tx: &mut Tx<'_>| -> Result<()> {
+            let v = f(tx)?;
+            let _ = out_tx.send(v);
+            Ok(())
+        };
+        let ack: Ack = Box::new(move |r| {
+            let _ = done_tx.send(r.and_then(|()| out_rx.try_recv().map_err(|_| StoreError::Closed)));
+        });
+        self.tx
+            .send(Op::Write(Box::new(op), Some(ack)))
+            .map_err(|_| StoreError::Closed)?;
+        done_rx.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Runs a query on the store thread (after the writes queued before it).
@@ -197,7 +225,7 @@ impl Store {
 }
 
 fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>, publish: &Publisher) {
-    let mut batch: Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)> = Vec::with_capacity(BATCH_MAX);
+    let mut batch: Vec<(WriteFn, Option<Ack>)> = Vec::with_capacity(BATCH_MAX);
     while let Ok(op) = rx.recv() {
         let mut reads = Vec::new();
         match op {
@@ -237,7 +265,7 @@ fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>, publish: &Publisher) {
 /// its events, and reported to its caller; the others commit.
 fn commit(
     conn: &mut Connection,
-    batch: &mut Vec<(WriteFn, Option<mpsc::Sender<Result<()>>>)>,
+    batch: &mut Vec<(WriteFn, Option<Ack>)>,
 ) -> Vec<Event> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut emitted = Vec::new();
@@ -264,7 +292,7 @@ fn commit(
         Ok(()) => {
             for (r, ack) in outcomes {
                 if let Some(ack) = ack {
-                    let _ = ack.send(r);
+                    ack(r);
                 }
             }
             emitted
@@ -273,7 +301,7 @@ fn commit(
             tracing::error!("store: commit failed: {e}");
             for (_, ack) in outcomes {
                 if let Some(ack) = ack {
-                    let _ = ack.send(Err(StoreError::Refused(format!("commit failed: {e}"))));
+                    ack(Err(StoreError::Refused(format!("commit failed: {e}"))));
                 }
             }
             Vec::new()
