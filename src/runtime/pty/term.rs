@@ -72,9 +72,11 @@ impl Term {
     /// notified when the screen changes.
     pub fn new(rows: u16, cols: u16, scrollback: usize, wake: Arc<Notify>) -> Self {
         Self {
+            // The same floor as `size` (a 0×0 outer terminal): a one-column
+            // emulator fails on the first wide character.
             parser: Mutex::new(vt100::Parser::new_with_callbacks(
                 rows.max(1),
-                cols.max(1),
+                cols.max(MIN_COLS),
                 scrollback,
                 Answers::default(),
             )),
@@ -441,6 +443,12 @@ impl std::fmt::Debug for Term {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_sized_terminal_gets_the_same_floor_in_its_emulator() {
+        let t = Term::new(0, 0, 10, Arc::new(Notify::new()));
+        assert_eq!(lock(&t.parser).screen().size(), *lock(&t.size));
+    }
 
     #[test]
     fn a_focus_report_is_not_typing_but_keys_are() {
