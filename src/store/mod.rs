@@ -191,7 +191,8 @@ impl Store {
             Ok(())
         };
         let ack: Ack = Box::new(move |r| {
-            let _ = done_tx.send(r.and_then(|()| out_rx.try_recv().map_err(|_| StoreError::Closed)));
+            let _ =
+                done_tx.send(r.and_then(|()| out_rx.try_recv().map_err(|_| StoreError::Closed)));
         });
         self.tx
             .send(Op::Write(Box::new(op), Some(ack)))
@@ -263,10 +264,7 @@ fn run(mut conn: Connection, rx: &mpsc::Receiver<Op>, publish: &Publisher) {
 /// Commits `batch` in one transaction; returns the events it emitted, in
 /// id order. A failing write is rolled back on its own (savepoint), with
 /// its events, and reported to its caller; the others commit.
-fn commit(
-    conn: &mut Connection,
-    batch: &mut Vec<(WriteFn, Option<Ack>)>,
-) -> Vec<Event> {
+fn commit(conn: &mut Connection, batch: &mut Vec<(WriteFn, Option<Ack>)>) -> Vec<Event> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut emitted = Vec::new();
     let result = (|| -> Result<()> {
