@@ -13,6 +13,9 @@ use nix::unistd::Pid;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
+#[path = "agent_exit.rs"]
+mod exit;
+
 use super::agent_job::{Job, JobUpdate};
 use super::error::Result;
 use super::handle::{AgentInfo, Entry, Registry};
@@ -22,7 +25,7 @@ use crate::config::Workspace;
 use crate::connector::Connector;
 use crate::connector::stubs::StubPool;
 use crate::domain::hook::HookEvent;
-use crate::domain::{AgentSpec, AgentStatus, EventBody, RestartDecision, RestartTracker, TaskId};
+use crate::domain::{AgentSpec, AgentStatus, EventBody, RestartTracker, TaskId};
 use crate::store::Store;
 
 /// Quiet time after which the agent's status is checked (idle, waiting…).
@@ -512,115 +515,5 @@ impl AgentActor {
         );
         // A program that prints nothing is idle after a quiet second too.
         self.quiet_at = Some(Instant::now() + IDLE_AFTER);
-    }
-
-    /// After a crash or a failed start: restart with backoff, or give up
-    /// past the restart intensity (`failed`), as the policy says.
-    fn after_failure(&mut self, ended: AgentStatus, why: &str) {
-        let success = ended == AgentStatus::Exited;
-        match self.tracker.on_exit(std::time::Instant::now(), success) {
-            RestartDecision::Stay => {}
-            RestartDecision::RestartAfter(d) => {
-                self.restart_at = Some(Instant::now() + d);
-                self.set_status(
-                    AgentStatus::Restarting,
-                    format!("{ended} ({why}); restarting in {:.1}s", d.as_secs_f32()),
-                );
-            }
-            RestartDecision::GiveUp => {
-                let msg = format!(
-                    "{ended} ({why}); more than {} restarts in {}s, giving up",
-                    self.spec.max_restarts, self.spec.restart_window_secs
-                );
-                self.set_status(AgentStatus::Failed, msg);
-            }
-        }
-    }
-
-    async fn on_exit(&mut self, info: &ExitInfo) {
-        let quick = self
-            .started_at
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|d| d < Duration::from_secs(10));
-        let screen = self.term.contents();
-        let (fresh, reason) =
-            self.conn
-                .on_exit(info, quick && self.stopping == Stopping::No, &screen);
-        if let Some(id) = fresh {
-            let agent = self.spec.name.clone();
-            self.shared
-                .store
-                .write_later(move |c| crate::store::sessions::put(c, &agent, &id));
-        }
-        self.term.detach();
-        self.release_approval("its process ended");
-        self.pid = None;
-        self.kill_at = None;
-        self.quiet_at = None;
-        self.answer_check_at = None;
-        self.stop_blocks = 0;
-        self.reap_leftovers().await;
-        let why = std::mem::replace(&mut self.stopping, Stopping::No);
-        if let Some(job) = self.job.take() {
-            let lost = match why {
-                Stopping::No => format!(
-                    "agent {} {}",
-                    self.spec.name,
-                    if info.success() { "exited" } else { "crashed" }
-                ),
-                _ => format!("agent {} was stopped", self.spec.name),
-            };
-            self.job_update(job.work, JobUpdate::Lost { why: lost });
-        }
-        match why {
-            Stopping::Shutdown => {
-                self.stopping = Stopping::Shutdown;
-                self.set_status(AgentStatus::Stopped, format!("nox is exiting ({info})"));
-            }
-            Stopping::User => self.set_status(
-                AgentStatus::Stopped,
-                format!("stopped by the user ({info})"),
-            ),
-            Stopping::Restart => self.start_process().await,
-            Stopping::No if reason.is_some() => {
-                // It stopped at a step only the user can take (a login):
-                // restarting would only fail again. (However long it took
-                // to get there: a loaded machine starts node slowly.)
-                let why = format!("{info}; {}", reason.unwrap_or_default());
-                self.set_status(AgentStatus::Waiting, why);
-            }
-            Stopping::No => {
-                let ended = if info.success() {
-                    AgentStatus::Exited
-                } else {
-                    AgentStatus::Crashed
-                };
-                let why = match reason {
-                    Some(r) => format!("{info}; {r}"),
-                    None => info.to_string(),
-                };
-                self.set_status(ended, why.clone());
-                self.after_failure(ended, &info.to_string());
-            }
-        }
-    }
-
-    /// Ends what the agent's process left behind: descendants that carry
-    /// its tag (a daemon started with `setsid` or `nohup`). SIGTERM, then
-    /// SIGKILL after a short grace; done before a next process of the same
-    /// agent starts, so only leftovers carry the tag.
-    async fn reap_leftovers(&self) {
-        let (instance, agent) = (self.shared.instance.clone(), self.spec.name.clone());
-        let grace = self.shared.stop_grace.min(Duration::from_secs(2));
-        let cgroups = self.shared.cgroups.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            let mut n = crate::sys::kill_tagged(&instance, Some(&agent), grace);
-            // What the tags missed (a cleared environment) the cgroup holds.
-            n += cgroups.map_or(0, |c| c.kill(&agent));
-            if n > 0 {
-                tracing::info!(agent = %agent, "ended {n} process(es) {agent} left behind");
-            }
-        })
-        .await;
     }
 }
