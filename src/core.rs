@@ -83,6 +83,7 @@ pub struct Core {
     socket: PathBuf,
     stop_server: watch::Sender<bool>,
     server: JoinHandle<()>,
+    tcp: Option<JoinHandle<()>>,
     watcher: Option<JoinHandle<()>>,
     reaper: JoinHandle<()>,
     cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
@@ -219,6 +220,7 @@ impl Core {
             socket,
             stop_server,
             server,
+            tcp: None,
             watcher,
             reaper,
             cgroups,
@@ -231,6 +233,29 @@ impl Core {
         self.handle.clone()
     }
 
+    /// Serves the API on `listener` too (`--listen`): the same router as
+    /// the socket, behind `guard` (bearer token, `Host` check), with the
+    /// same limits; stopped with the socket at shutdown. Errors: the
+    /// listener cannot join the runtime.
+    pub fn serve_tcp(
+        &mut self,
+        listener: std::net::TcpListener,
+        guard: crate::server::auth::Guard,
+    ) -> Result<(), CoreError> {
+        let io = |e: std::io::Error| CoreError::Io(e.to_string());
+        listener.set_nonblocking(true).map_err(io)?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(io)?;
+        let router = crate::server::router(self.handle.clone()).layer(
+            axum::middleware::from_fn_with_state(guard, crate::server::auth::check),
+        );
+        self.tcp = Some(tokio::spawn(crate::server::listen::serve(
+            listener,
+            router,
+            self.stop_server.subscribe(),
+        )));
+        Ok(())
+    }
+
     /// Stops everything in order: no new work (task files, the socket),
     /// then the agents (SIGTERM, SIGKILL after the grace period), then
     /// whatever they left behind, then the store's last writes.
@@ -240,6 +265,9 @@ impl Core {
         }
         let _ = self.stop_server.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(2), self.server).await;
+        if let Some(tcp) = self.tcp {
+            let _ = tokio::time::timeout(Duration::from_secs(2), tcp).await;
+        }
         let _ = std::fs::remove_file(&self.socket);
         let _ = tokio::time::timeout(Duration::from_secs(8), self.handle.shutdown()).await;
         self.reaper.abort();

@@ -14,11 +14,36 @@ use std::time::Duration;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixListener;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 
 use crate::domain::limits::{MAX_CONNECTIONS, REQUEST_TIMEOUT_SECS};
+
+/// A listener the API is served on: the control socket, or a TCP address
+/// (`--listen`).
+pub trait Incoming: Send + 'static {
+    /// A connection.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// The next connection.
+    fn next(&self) -> impl std::future::Future<Output = std::io::Result<Self::Stream>> + Send;
+}
+
+impl Incoming for UnixListener {
+    type Stream = tokio::net::UnixStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        self.accept().await.map(|(s, _)| s)
+    }
+}
+
+impl Incoming for TcpListener {
+    type Stream = tokio::net::TcpStream;
+    async fn next(&self) -> std::io::Result<Self::Stream> {
+        let (s, _) = self.accept().await?;
+        let _ = s.set_nodelay(true);
+        Ok(s)
+    }
+}
 
 /// What a connection over the cap gets before it is closed.
 fn busy() -> Vec<u8> {
@@ -33,7 +58,7 @@ fn busy() -> Vec<u8> {
 /// Answers `503 busy` to a connection over the cap: reads what the client
 /// sent first and lingers after the answer, so the close does not reset
 /// the connection before the client has read why.
-async fn refuse(stream: &mut tokio::net::UnixStream) {
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) {
     let mut buf = vec![0u8; 16 * 1024];
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await;
     let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&busy())).await;
@@ -45,7 +70,7 @@ async fn refuse(stream: &mut tokio::net::UnixStream) {
 }
 
 /// Serves `router` on `listener` until `stop` turns true.
-pub async fn serve(listener: UnixListener, router: Router, mut stop: watch::Receiver<bool>) {
+pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let refusals = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let head_timeout = Duration::from_secs(REQUEST_TIMEOUT_SECS.min(3));
@@ -56,11 +81,11 @@ pub async fn serve(listener: UnixListener, router: Router, mut stop: watch::Rece
             return;
         };
         let accepted = tokio::select! {
-            a = listener.accept() => a,
+            a = listener.next() => a,
             _ = stop.changed() => return,
         };
         let stream = match accepted {
-            Ok((s, _)) => s,
+            Ok(s) => s,
             Err(e) => {
                 // EMFILE and friends: wait a little instead of spinning.
                 tracing::warn!("control socket: accept failed: {e}");

@@ -1,0 +1,187 @@
+//! `nox --headless --listen`: the core with no screen, its first stdout
+//! line naming the bound address, the API on loopback behind the bearer
+//! token (401 without it, 403 for a foreign `Host`, `/health` open) and on
+//! the socket without one, fixed PTY sizes, one instance per workspace, and
+//! SIGTERM: exit 0, no socket, no agent process left.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Ws, eventually, nox_bin, socket_get};
+
+const TOML: &str = r#"
+[[agent]]
+name = "sh"
+command = "sh"
+args = ["-c", "printf 'ready> '; while IFS= read -r l; do echo \"got: $l\"; printf 'ready> '; done"]
+ready_pattern = 'ready>\s*$'
+"#;
+
+/// `nox --headless ARGS` in `ws`, and the first line it printed.
+fn start(ws: &Ws, args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(nox_bin())
+        .arg("--headless")
+        .args(args)
+        .current_dir(ws.path())
+        .env("HOME", ws.file("home"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nox --headless");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    (child, first.trim().to_string())
+}
+
+/// One HTTP/1.1 request on TCP: (status, body).
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).expect("write");
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    let status = resp
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+fn code(body: &str) -> String {
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[test]
+fn headless_serves_the_api_on_loopback_behind_its_token_and_stops_cleanly() {
+    let ws = Ws::new(TOML);
+    let (mut nox, first) = start(&ws, &["--listen", ":0", "--size", "100x30"]);
+    let addr = first
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let host = ("Host", addr.as_str());
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token file");
+    let token = token.trim();
+    assert_eq!(token.len(), 64);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(ws.file(".nox/api-token"))
+            .expect("meta")
+            .permissions(),
+    ) & 0o777;
+    assert_eq!(mode, 0o600);
+    let bearer = format!("Bearer {token}");
+    let auth = ("Authorization", bearer.as_str());
+
+    let (st, body) = http(&addr, "GET", "/health", &[host]);
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = http(&addr, "GET", "/api/agents", &[host]);
+    assert_eq!((st, code(&body)), (401, "unauthorized".into()), "{body}");
+    let (st, body) = http(
+        &addr,
+        "GET",
+        "/api/agents",
+        &[host, ("Authorization", "Bearer nope")],
+    );
+    assert_eq!(st, 401, "{body}");
+    let (st, body) = http(
+        &addr,
+        "GET",
+        "/api/agents",
+        &[("Host", "evil.example"), auth],
+    );
+    assert_eq!((st, code(&body)), (403, "foreign_host".into()), "{body}");
+    let (st, body) = http(&addr, "GET", "/api/agents", &[host, auth]);
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("\"name\":\"sh\""), "{body}");
+    // No CORS by default.
+    let mut s = TcpStream::connect(&addr).expect("connect");
+    write!(s, "GET /health HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n").expect("w");
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw);
+    assert!(
+        !raw.to_ascii_lowercase()
+            .contains("access-control-allow-origin"),
+        "{raw}"
+    );
+
+    // The socket needs no token; the PTYs have the fixed size.
+    eventually("the agent is idle", 30, || {
+        socket_get(ws.path(), "/api/agents/sh")["status"] == "idle"
+    });
+    let screen = socket_get(ws.path(), "/api/agents/sh/screen");
+    assert_eq!(
+        (screen["cols"].as_u64(), screen["rows_n"].as_u64()),
+        (Some(100), Some(30))
+    );
+
+    // One instance per workspace.
+    let second = Command::new(nox_bin())
+        .args(["--headless"])
+        .current_dir(ws.path())
+        .env("HOME", ws.file("home"))
+        .output()
+        .expect("second");
+    assert_eq!(
+        second.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+
+    let pid = crate::support::agent_pid(ws.path(), "sh");
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    let status = nox.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    assert!(!ws.file(".nox/nox.sock").exists(), "the socket is left");
+    assert!(!crate::support::alive(pid), "the agent outlived nox");
+}
+
+#[test]
+fn without_listen_it_names_the_socket_and_a_bad_listen_is_a_usage_error() {
+    let ws = Ws::new(TOML);
+    let (mut nox, first) = start(&ws, &[]);
+    assert_eq!(
+        first,
+        format!("listening on unix:{}", ws.file(".nox/nox.sock").display())
+    );
+    assert!(
+        !ws.file(".nox/api-token").exists(),
+        "a token without --listen"
+    );
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGINT);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+    let bad = Command::new(nox_bin())
+        .args(["--headless", "--listen", "nowhere"])
+        .current_dir(ws.path())
+        .output()
+        .expect("bad");
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = Command::new(nox_bin())
+        .args(["--listen", "8080"])
+        .current_dir(ws.path())
+        .output()
+        .expect("no headless");
+    assert_eq!(bad.status.code(), Some(2), "--listen needs --headless");
+}
