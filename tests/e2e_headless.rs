@@ -185,3 +185,35 @@ fn without_listen_it_names_the_socket_and_a_bad_listen_is_a_usage_error() {
         .expect("no headless");
     assert_eq!(bad.status.code(), Some(2), "--listen needs --headless");
 }
+
+#[test]
+fn every_error_has_the_json_shape_even_axums_own() {
+    let ws = Ws::new(TOML);
+    let (mut nox, first) = start(&ws, &["--listen", "0"]);
+    let addr = first.trim_start_matches("listening on http://").to_string();
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let bearer = format!("Bearer {}", token.trim());
+    let h = [("Host", addr.as_str()), ("Authorization", bearer.as_str())];
+    let cases = [
+        ("GET", "/nope", 404, "not_found"),
+        ("GET", "/api/tasks/abc", 400, "bad_request"),
+        ("DELETE", "/health", 405, "method_not_allowed"),
+        ("GET", "/api/messages?limit=many", 400, "bad_query"),
+        ("POST", "/api/tasks/x/complete", 400, "bad_id"),
+        ("GET", "/api/agents/ghost", 404, "not_found"),
+    ];
+    for (method, path, status, want) in cases {
+        // The same answer on loopback and on the socket.
+        let (st, body) = http(&addr, method, path, &h);
+        assert_eq!(
+            (st, code(&body)),
+            (status, want.to_string()),
+            "{method} {path}: {body}"
+        );
+        let (st, body) = crate::support::socket_call(ws.path(), method, path, None);
+        assert_eq!(st, status, "{method} {path} on the socket: {body}");
+        assert_eq!(body["error"]["code"], want, "{method} {path}: {body}");
+    }
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+}

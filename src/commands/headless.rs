@@ -103,6 +103,9 @@ pub fn run(cli: &Cli) -> u8 {
         ws.root.display()
     );
     let code = rt.block_on(async move {
+        // Handlers first: a signal right after the first line (a script
+        // that read it) must stop nox gracefully, not kill it.
+        let signals = Signals::new();
         let token_path = ws.dir().join("api-token");
         let socket = ws.dir().join("nox.sock");
         let opts = CoreOptions {
@@ -141,7 +144,7 @@ pub fn run(cli: &Cli) -> u8 {
             let _ = writeln!(out, "{first_line}").and_then(|()| out.flush());
         }
         tracing::info!("{first_line}");
-        let why = stopped().await;
+        let why = signals.next().await;
         tracing::info!("{why}: stopping agents");
         core.shutdown().await;
         0
@@ -176,22 +179,40 @@ fn listen(
     Ok(bound)
 }
 
-/// Waits for SIGTERM, SIGINT or SIGHUP; says which.
-async fn stopped() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        // No signal handling: wait for Ctrl-C the portable way.
-        let _ = tokio::signal::ctrl_c().await;
-        return "interrupted";
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-        _ = hup.recv() => "SIGHUP",
+/// SIGTERM, SIGINT and SIGHUP, caught from the moment this is made.
+struct Signals(
+    Option<(
+        tokio::signal::unix::Signal,
+        tokio::signal::unix::Signal,
+        tokio::signal::unix::Signal,
+    )>,
+);
+
+impl Signals {
+    fn new() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) {
+            (Ok(t), Ok(i), Ok(h)) => Self(Some((t, i, h))),
+            _ => Self(None),
+        }
+    }
+
+    /// Waits for one; says which.
+    async fn next(self) -> &'static str {
+        let Some((mut term, mut int, mut hup)) = self.0 else {
+            // No signal handling: wait for Ctrl-C the portable way.
+            let _ = tokio::signal::ctrl_c().await;
+            return "interrupted";
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+            _ = hup.recv() => "SIGHUP",
+        }
     }
 }
 

@@ -56,7 +56,9 @@ pub fn router(handle: RuntimeHandle) -> Router {
         .merge(tasks::routes())
         .merge(messages::routes())
         .merge(events::routes())
+        .fallback(error::no_route)
         .layer(axum::middleware::from_fn(body_limits))
+        .layer(axum::middleware::from_fn(error::json_errors))
         .with_state(handle)
 }
 
