@@ -76,6 +76,11 @@ pub enum Command {
         #[arg(long)]
         agent: String,
     },
+    /// Print a shell completion script: nox completions bash > ~/.local/share/bash-completion/completions/nox
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Serve a model script as a scripted Anthropic Messages endpoint on loopback.
     #[command(name = "model-stub", hide = true)]
     ModelStub {

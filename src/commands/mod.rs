@@ -5,6 +5,7 @@
 //! ([`instance`]), else act on the files under their locks.
 
 pub mod agent;
+pub mod completions;
 pub mod dashboard;
 pub mod demo;
 pub mod events;
@@ -54,6 +55,7 @@ pub fn run(cli: &Cli) -> u8 {
         },
         Some(Command::Hook { event, agent }) => crate::hook::run(event, agent, agent_socket(cli)),
         Some(Command::Mcp { agent }) => crate::mcp::run(agent, agent_socket(cli)),
+        Some(Command::Completions { shell }) => completions::run(*shell),
     }
 }
 
