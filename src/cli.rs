@@ -76,6 +76,12 @@ pub enum Command {
         #[arg(long)]
         agent: String,
     },
+    /// Check the terminal, git, the agents' programs, the store, the socket and the token file.
+    Doctor {
+        /// Print a JSON array of {check, status, detail, fix}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: nox completions bash > ~/.local/share/bash-completion/completions/nox
     Completions {
         /// The shell.

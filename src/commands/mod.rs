@@ -8,6 +8,7 @@ pub mod agent;
 pub mod completions;
 pub mod dashboard;
 pub mod demo;
+pub mod doctor;
 pub mod events;
 pub mod explain;
 pub mod instance;
@@ -55,6 +56,7 @@ pub fn run(cli: &Cli) -> u8 {
         },
         Some(Command::Hook { event, agent }) => crate::hook::run(event, agent, agent_socket(cli)),
         Some(Command::Mcp { agent }) => crate::mcp::run(agent, agent_socket(cli)),
+        Some(Command::Doctor { json }) => doctor::run(cli, *json),
         Some(Command::Completions { shell }) => completions::run(*shell),
     }
 }
