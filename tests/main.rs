@@ -11,6 +11,7 @@ mod e2e_claude;
 mod e2e_core;
 mod e2e_dashboard;
 mod e2e_demo;
+mod e2e_doctor;
 mod e2e_hardening;
 mod e2e_inbox;
 mod e2e_lifecycle;
