@@ -22,6 +22,15 @@ pub struct Cli {
     /// Log at debug level.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Run the core with no screen: agents, tasks and the API (on nox.sock, and on --listen).
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: also serve the API on this TCP address (a bare port means loopback; :0 picks one), behind the bearer token in .nox/api-token.
+    #[arg(long, value_name = "ADDR", requires = "headless")]
+    pub listen: Option<String>,
+    /// With --headless: the agents' PTY size (default 120x40).
+    #[arg(long, value_name = "COLSxROWS", requires = "headless")]
+    pub size: Option<String>,
     /// What to do; without a command, open the dashboard.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod doctor;
 pub mod events;
 pub mod explain;
+pub mod headless;
 pub mod instance;
 pub mod out;
 pub mod send;
@@ -30,6 +31,7 @@ pub fn run(cli: &Cli) -> u8 {
     // nox's own files are private (0600/0700); agents get the user's umask back.
     crate::sys::private_umask();
     match &cli.command {
+        None if cli.headless => headless::run(cli),
         None => dashboard::run(cli),
         Some(Command::Init { dir }) => init(dir.as_deref()),
         Some(Command::Demo) => demo::run(cli),
