@@ -33,7 +33,7 @@ impl Guard {
         let port = addr.port();
         let ip = match addr.ip() {
             std::net::IpAddr::V6(v6) => format!("[{v6}]"),
-            v4 => v4.to_string(),
+            v4 @ std::net::IpAddr::V4(_) => v4.to_string(),
         };
         let hosts = vec![
             format!("{ip}:{port}"),
@@ -50,7 +50,7 @@ impl Guard {
     fn host_ok(&self, host: Option<&HeaderValue>) -> bool {
         host.and_then(|h| h.to_str().ok())
             .map(str::to_ascii_lowercase)
-            .is_some_and(|h| self.hosts.iter().any(|a| *a == h))
+            .is_some_and(|h| self.hosts.contains(&h))
     }
 
     fn token_ok(&self, auth: Option<&HeaderValue>) -> bool {
