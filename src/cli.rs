@@ -71,6 +71,8 @@ pub enum Command {
         /// The message.
         text: String,
     },
+    /// Run a plan of agents and tasks with no screen; exit 0 when every task is done (reports: --report, --junit).
+    Run(crate::commands::run::RunArgs),
     /// Called by Claude Code hooks with the hook JSON on stdin (SPEC §7).
     Hook {
         /// The hook event (SessionStart, UserPromptSubmit, PreToolUse, …).

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod headless;
 pub mod instance;
 pub mod out;
+pub mod run;
 pub mod send;
 pub mod task;
 
@@ -35,6 +36,7 @@ pub fn run(cli: &Cli) -> u8 {
         None => dashboard::run(cli),
         Some(Command::Init { dir }) => init(dir.as_deref()),
         Some(Command::Demo) => demo::run(cli),
+        Some(Command::Run(args)) => run::run(cli, args),
         Some(Command::Agent(a)) => match need_workspace(cli) {
             Ok(ws) => agent::run(&ws, a),
             Err(code) => code,
