@@ -133,7 +133,7 @@ fn agent_words(handle: &RuntimeHandle, name: &str, held: bool) -> String {
     let mut s = String::new();
     if let Some(a) = handle
         .agent(name)
-        .filter(|a| held || super::runner::is_gone(a))
+        .filter(|a| held || super::stuck::is_gone(a))
     {
         let _ = write!(s, "\n--- agent {name}: {}", a.status);
         if !a.detail.is_empty() {

@@ -6,12 +6,14 @@
 //! progress goes to stderr, reports to `--report` (JSON) and `--junit`.
 //! Where it runs: see [`workspace`].
 
+pub mod as_config;
 pub mod collect;
 pub mod junit;
 pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod stuck;
 pub mod workspace;
 
 use std::path::PathBuf;

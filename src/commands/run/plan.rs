@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::as_config;
 use crate::config::{Config, ConfigError, parse_config};
 
 /// A validated plan.
@@ -90,7 +91,7 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, ConfigError> {
     let dir = path.parent().unwrap_or(Path::new("/")).to_path_buf();
     // The agents, policies and routing go through nox.toml's own parser,
     // on the plan's text with its task tables blanked: positions hold.
-    let config = parse_config(path, &without_tasks(src), &dir)?;
+    let config = parse_config(path, &as_config::without_tasks(src), &dir)?;
     if config.agents.is_empty() {
         return Err(at(
             None,
@@ -104,12 +105,13 @@ pub fn parse(path: &Path, src: &str) -> Result<Plan, ConfigError> {
         ));
     }
     let tasks = tasks(&raw.task, &config, &at)?;
-    let config_text = config_text(raw.agent, raw.policy, raw.routing, &dir).map_err(|e| {
-        at(
-            None,
-            format!("cannot write the plan's agents as nox.toml: {e}"),
-        )
-    })?;
+    let config_text =
+        as_config::config_text(raw.agent, raw.policy, raw.routing, &dir).map_err(|e| {
+            at(
+                None,
+                format!("cannot write the plan's agents as nox.toml: {e}"),
+            )
+        })?;
     Ok(Plan {
         path: path.to_path_buf(),
         tasks,
@@ -257,85 +259,6 @@ fn order(tasks: Vec<PlanTask>) -> Vec<PlanTask> {
         out.push(t);
     }
     out
-}
-
-/// `src` with every `[[task]]` table (or an inline `task = [...]`) turned
-/// into spaces, newlines kept: what is left is a nox.toml whose positions
-/// are the plan's.
-pub fn without_tasks(src: &str) -> String {
-    let mut bytes = src.as_bytes().to_vec();
-    let Ok(doc) = toml::de::DeTable::parse(src) else {
-        return src.to_string();
-    };
-    let mut blank = |r: std::ops::Range<usize>| {
-        for b in &mut bytes[r.start.min(src.len())..r.end.min(src.len())] {
-            if *b != b'\n' {
-                *b = b' ';
-            }
-        }
-    };
-    for (k, v) in doc.get_ref() {
-        if k.get_ref() != "task" {
-            continue;
-        }
-        let toml::de::DeValue::Array(items) = v.get_ref() else {
-            blank(k.span().start..v.span().end);
-            continue;
-        };
-        let headers = items
-            .iter()
-            .all(|t| src[t.span().start.min(src.len())..].starts_with("[["));
-        if !headers {
-            blank(k.span().start..v.span().end);
-            continue;
-        }
-        for t in items {
-            let mut end = t.span().end;
-            if let toml::de::DeValue::Table(entries) = t.get_ref() {
-                for (ek, ev) in entries {
-                    end = end.max(ek.span().end).max(ev.span().end);
-                }
-            }
-            blank(t.span().start..end);
-        }
-    }
-    String::from_utf8(bytes).unwrap_or_else(|_| src.to_string())
-}
-
-/// The plan's agents, policies and routing as nox.toml text, with relative
-/// `model_script` paths made absolute against the plan's directory (`cwd`
-/// stays relative: to the workspace root, as in any nox.toml).
-fn config_text(
-    mut agents: Vec<toml::Table>,
-    policy: Vec<toml::Table>,
-    routing: Option<toml::Table>,
-    dir: &Path,
-) -> Result<String, toml::ser::Error> {
-    for a in &mut agents {
-        if let Some(toml::Value::String(s)) = a.get_mut("model_script")
-            && !s.is_empty()
-        {
-            *s = dir.join(&*s).display().to_string();
-        }
-    }
-    let mut doc = toml::Table::new();
-    if let Some(r) = routing {
-        doc.insert("routing".into(), toml::Value::Table(r));
-    }
-    doc.insert(
-        "agent".into(),
-        toml::Value::Array(agents.into_iter().map(toml::Value::Table).collect()),
-    );
-    if !policy.is_empty() {
-        doc.insert(
-            "policy".into(),
-            toml::Value::Array(policy.into_iter().map(toml::Value::Table).collect()),
-        );
-    }
-    Ok(format!(
-        "# The agents of a `nox run` plan.\n\n{}",
-        toml::to_string(&doc)?
-    ))
 }
 
 #[cfg(test)]

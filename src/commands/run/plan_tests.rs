@@ -1,6 +1,7 @@
 //! Tests of plan parsing: located errors, defaults, dependency order.
 
 use super::*;
+use crate::commands::run::as_config::without_tasks;
 
 fn parse_at(src: &str) -> Result<Plan, ConfigError> {
     parse(Path::new("/p/plan.toml"), src)

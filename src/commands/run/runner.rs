@@ -1,11 +1,9 @@
 //! The run loop of `nox run`: creates the plan's tasks (created by `plan`,
 //! in dependency order, `after` mapped from keys to ids), then follows the
 //! event log until every task has ended, the timeout passes or a signal
-//! arrives, printing each transition. A task nobody can take any more —
-//! its agent stopped for good (`failed`, or ended under a restart policy
-//! that will not start it again), or a task it waits for ended other than
-//! done — is cancelled with the reason. At the end, unfinished tasks are
-//! cancelled (timed out, or interrupted).
+//! arrives, printing each transition. A task nobody can take any more
+//! ([`super::stuck`]) is cancelled with the reason. At the end, unfinished
+//! tasks are cancelled (timed out, or interrupted).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -15,9 +13,10 @@ use tokio::signal::unix::Signal;
 
 use super::plan::Plan;
 use super::progress::{Progress, clip};
+use super::stuck::{self, Dep};
 use crate::domain::event::EventBody;
-use crate::domain::{AgentStatus, NewTask, RestartPolicy, TaskId, TaskStatus};
-use crate::runtime::{AgentInfo, RuntimeError, RuntimeHandle};
+use crate::domain::{AgentStatus, NewTask, TaskId, TaskStatus};
+use crate::runtime::{RuntimeError, RuntimeHandle};
 
 /// What ended the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,17 +64,6 @@ pub struct Run<'a> {
     /// Tasks cancelled because the timeout passed.
     pub timed_out: Vec<bool>,
     agents: HashMap<String, AgentStatus>,
-}
-
-/// Whether an agent will not run again during the run: `failed`, or ended
-/// under a restart policy that leaves it ended.
-pub fn is_gone(a: &AgentInfo) -> bool {
-    match a.status {
-        AgentStatus::Failed => true,
-        AgentStatus::Crashed => a.spec.restart == RestartPolicy::Never,
-        AgentStatus::Exited => a.spec.restart != RestartPolicy::Always,
-        _ => false,
-    }
 }
 
 /// The exit code for a runtime error: 3 when the store failed, else 1.
@@ -297,42 +285,21 @@ impl<'a> Run<'a> {
     /// Cancels the tasks that nobody can take any more, with the reason.
     async fn enforce(&mut self) {
         let agents = self.handle.agents();
-        let live = |caps: &[String]| {
-            agents
-                .iter()
-                .any(|a| !is_gone(a) && caps.iter().all(|c| a.spec.capabilities.contains(c)))
-        };
         for i in 0..self.ids.len() {
             if self.known[i].is_final() {
                 continue;
             }
-            let t = &self.plan.tasks[i];
-            let dep = t.after.iter().find_map(|k| {
-                let j = self.plan.tasks.iter().position(|u| &u.key == k)?;
-                let s = self.known[j];
-                (s.is_final() && s != TaskStatus::Done)
-                    .then(|| format!("its dependency {} ended {}", self.name(j), self.shown(j)))
-            });
-            let reason = dep.or_else(|| match &t.assign {
-                Some(name) => agents
-                    .iter()
-                    .find(|a| &a.spec.name == name)
-                    .filter(|a| is_gone(a))
-                    .map(gone_words),
-                None if !live(&t.needs) => {
-                    let words: Vec<String> = agents
-                        .iter()
-                        .filter(|a| is_gone(a))
-                        .map(gone_words)
-                        .collect();
-                    Some(format!(
-                        "no agent left that could take it ({})",
-                        words.join("; ")
-                    ))
-                }
-                None => None,
-            });
-            if let Some(r) = reason {
+            let deps: Vec<Dep> = self.plan.tasks[i]
+                .after
+                .iter()
+                .filter_map(|k| self.plan.tasks.iter().position(|u| &u.key == k))
+                .map(|j| Dep {
+                    name: self.name(j),
+                    status: self.known[j],
+                    shown: self.shown(j),
+                })
+                .collect();
+            if let Some(r) = stuck::reason(&self.plan.tasks[i], &deps, &agents) {
                 self.cancel(i, r).await;
             }
         }
@@ -350,15 +317,6 @@ impl<'a> Run<'a> {
             }
         }
     }
-}
-
-/// `agent NAME STATUS: DETAIL`.
-fn gone_words(a: &AgentInfo) -> String {
-    let mut s = format!("agent {} {}", a.spec.name, a.status);
-    if !a.detail.is_empty() {
-        let _ = write!(s, ": {}", a.detail);
-    }
-    s
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
