@@ -297,7 +297,7 @@ fn an_agent_that_fails_and_a_timeout_fail_the_run_with_reasons() {
     );
     let ran = run_plan(
         plan_dir(&[("plan.toml", &plan)]),
-        &["--timeout", "5"],
+        &["--timeout", "10"],
         None,
         60,
     );
@@ -320,7 +320,7 @@ fn an_agent_that_fails_and_a_timeout_fail_the_run_with_reasons() {
     );
     assert_eq!(ran.task("slow")["status"], "timed_out");
     assert_eq!(ran.report["totals"]["timed_out"], 1);
-    assert_eq!(ran.report["ended_by"], "timeout after 5s");
+    assert_eq!(ran.report["ended_by"], "timeout after 10s");
     let ghost = &ran.report["agents"][1];
     assert_eq!(
         (&ghost["name"], &ghost["status"]),
@@ -328,7 +328,7 @@ fn an_agent_that_fails_and_a_timeout_fail_the_run_with_reasons() {
     );
     for (key, ty, words) in [
         ("haunt", "cancelled", "cannot start"),
-        ("slow", "timed_out", "timed out after 5s while running"),
+        ("slow", "timed_out", "timed out after 10s"),
     ] {
         let TestCaseStatus::NonSuccess {
             kind,
@@ -515,7 +515,7 @@ fn a_claude_plan_with_a_failed_agent_and_a_timeout_exits_1() {
         ("slow.toml", slow),
     ]);
     let bin = claude_on_path(dir.path());
-    let ran = run_plan(dir, &["--timeout", "25"], Some(&bin), 120);
+    let ran = run_plan(dir, &["--timeout", "45"], Some(&bin), 120);
     assert_eq!(ran.code, Some(1), "{}", ran.stderr);
     assert_eq!(ran.task("write")["status"], "done", "{}", ran.stderr);
     assert_eq!(ran.task("ponder")["status"], "timed_out", "{}", ran.stderr);
@@ -527,7 +527,7 @@ fn a_claude_plan_with_a_failed_agent_and_a_timeout_exits_1() {
         TestCaseStatus::Success { .. }
     ));
     for (key, words) in [
-        ("ponder", "timed out after 25s"),
+        ("ponder", "timed out after 45s"),
         ("haunt", "agent ghost failed"),
     ] {
         let TestCaseStatus::NonSuccess { message, .. } = &ran.case(key).status else {
