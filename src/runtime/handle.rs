@@ -199,18 +199,6 @@ impl RuntimeHandle {
         Some(a)
     }
 
-    /// Pending permission requests, oldest first: the attention queue.
-    pub fn attention(&self) -> Vec<(String, crate::domain::approval::Approval)> {
-        let mut q: Vec<_> = self
-            .registry
-            .infos()
-            .into_iter()
-            .filter_map(|a| a.approval.map(|p| (a.spec.name, p)))
-            .collect();
-        q.sort_by_key(|(_, p)| (p.since_ms, p.id));
-        q
-    }
-
     /// Answers agent `name`'s pending permission request: `allow`, by
     /// `by` (`user`, `api`, `cli`). Errors: an unknown agent (not found), no
     /// request pending (conflict).

@@ -88,43 +88,10 @@ pub fn echoes(text: &str, echo: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ']))
 }
 
-/// The newest id in a log where `any_after(k)` says whether an event with
-/// an id above `k` exists (0 for an empty log): a doubling then a binary
-/// search, about 2·log2(id) questions.
-pub async fn newest_id<F, Fut>(mut any_after: F) -> u64
-where
-    F: FnMut(u64) -> Fut,
-    Fut: Future<Output = bool>,
-{
-    if !any_after(0).await {
-        return 0;
-    }
-    // Something after `lo`; nothing after `hi`.
-    let (mut lo, mut hi) = (0u64, 1u64);
-    while any_after(hi).await {
-        lo = hi;
-        if hi == u64::MAX {
-            return hi;
-        }
-        hi = hi.saturating_mul(2);
-    }
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if any_after(mid).await {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    hi
-}
-
 /// The newest `n` events of the store's log, oldest first (none when the
 /// store cannot be read).
 pub async fn backfill(handle: &RuntimeHandle, n: usize) -> Vec<Event> {
-    let newest =
-        newest_id(|k| async move { handle.events(k, 1).await.is_ok_and(|page| page.rows > 0) })
-            .await;
+    let newest = handle.last_event_id().await.unwrap_or(0);
     if newest == 0 {
         return Vec::new();
     }
@@ -138,8 +105,6 @@ pub async fn backfill(handle: &RuntimeHandle, n: usize) -> Vec<Event> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
-
     use super::*;
     use crate::domain::{Task, TaskSummary};
 
@@ -217,28 +182,5 @@ mod tests {
             },
         };
         assert_eq!(level(&hook), Level::DEBUG);
-    }
-
-    fn newest(max: u64) -> (u64, usize) {
-        let asked = Cell::new(0);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        let found = rt.block_on(newest_id(|k| {
-            asked.set(asked.get() + 1);
-            std::future::ready(k < max)
-        }));
-        (found, asked.get())
-    }
-
-    #[test]
-    fn finds_the_newest_id_in_few_questions() {
-        assert_eq!(newest(0).0, 0);
-        for max in [1, 2, 3, 7, 8, 9, 1000, 123_456_789] {
-            let (found, asked) = newest(max);
-            assert_eq!(found, max);
-            assert!(asked <= 2 * 64, "{asked} questions for {max}");
-        }
-        assert!(newest(1_000_000).1 <= 42);
     }
 }
