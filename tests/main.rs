@@ -26,4 +26,5 @@ mod e2e_team;
 mod e2e_wedge;
 mod fidelity;
 mod hostile;
+mod prop_api;
 mod snapshots;

@@ -1,0 +1,169 @@
+//! A property test of the API: random bodies — bytes, and JSON objects made
+//! of the routes' own field names with values of every type — sent by POST to
+//! every POST route of a running `nox --headless` instance, over the
+//! socket and over loopback, never get a 5xx.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::support::{Ws, nox_bin};
+
+const ROUTES: &[&str] = &[
+    "/api/agents",
+    "/api/agents/sh/start",
+    "/api/agents/sh/stop",
+    "/api/agents/sh/restart",
+    "/api/agents/sh/input",
+    "/api/agents/sh/approve",
+    "/api/agents/ghost/approve",
+    "/api/tasks",
+    "/api/tasks/1/cancel",
+    "/api/tasks/1/assign",
+    "/api/tasks/1/complete",
+    "/api/tasks/999/assign",
+    "/api/messages",
+    "/hook/Stop?agent=sh",
+    "/hook/PreToolUse?agent=ghost",
+];
+
+const FIELDS: &[&str] = &[
+    "name",
+    "kind",
+    "command",
+    "args",
+    "capabilities",
+    "isolation",
+    "restart",
+    "text",
+    "submit",
+    "allow",
+    "title",
+    "body",
+    "priority",
+    "needs",
+    "after",
+    "assign",
+    "agent",
+    "summary",
+    "from",
+    "to",
+    "session_id",
+    "tool_name",
+    "tool_input",
+];
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        "[a-z0-9 ._-]{0,24}".prop_map(Value::String),
+        "\\PC{0,40}".prop_map(Value::String),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(2, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..4).prop_map(|kv| {
+                Value::Object(
+                    kv.into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<_, _>>(),
+                )
+            }),
+        ]
+    })
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..256),
+        prop::collection::vec((prop::sample::select(FIELDS), value()), 0..6).prop_map(|kv| {
+            Value::Object(
+                kv.into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect::<Map<_, _>>(),
+            )
+            .to_string()
+            .into_bytes()
+        }),
+        value().prop_map(|v| v.to_string().into_bytes()),
+    ]
+}
+
+fn tcp_post(addr: &str, token: &str, path: &str, body: &[u8]) -> u16 {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).expect("head");
+    let _ = s.write_all(body);
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+struct Instance(Child);
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        crate::support::kill(self.0.id() as i32, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn random_bodies_on_every_post_route_never_get_a_5xx() {
+    let ws = Ws::new(
+        "[[agent]]\nname = \"sh\"\ncommand = \"sh\"\nargs = [\"-c\", \"printf 'ready> '; while IFS= read -r l; do printf 'ready> '; done\"]\nready_pattern = 'ready>\\s*$'\n",
+    );
+    let mut child = Command::new(nox_bin())
+        .args(["--headless", "--listen", ":0"])
+        .current_dir(ws.path())
+        .env("HOME", ws.file("home"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nox --headless");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    let _instance = Instance(child);
+    let addr = first
+        .trim()
+        .trim_start_matches("listening on http://")
+        .to_string();
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let token = token.trim().to_string();
+    let socket = ws.file(".nox/nox.sock");
+    let config = ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(route in prop::sample::select(ROUTES), body in body())| {
+        let (st, text) = nox::client::request(&socket, "POST", route, &[], Some(&body), Duration::from_secs(15))
+            .expect("an answer on the socket");
+        prop_assert!(st < 500, "socket POST {route} {:?} → {st}: {text}", String::from_utf8_lossy(&body));
+        let st = tcp_post(&addr, &token, route, &body);
+        prop_assert!((1..500).contains(&st), "loopback POST {route} {:?} → {st}", String::from_utf8_lossy(&body));
+    });
+}
