@@ -103,8 +103,9 @@ fn finds_kills_and_reaps_a_daemonized_grandchild() {
 
     assert_eq!(kill_tagged(&id, Some("t"), LONG), 1);
     assert!(tagged_processes(&id, None).is_empty());
-    // It was our child before the kill, so kill_tagged left its zombie.
-    assert_eq!(proc_stat(pid), Some((b'Z', my_pid())));
+    // It was our child before the kill, so kill_tagged left its zombie
+    // (once the kernel has finished the exit) for reap_orphans.
+    assert!(wait_for(LONG, || proc_stat(pid) == Some((b'Z', my_pid()))));
     assert_eq!(reap_orphans(&|p| p != pid), 1);
     assert!(!Path::new(&format!("/proc/{pid}")).exists());
 }
