@@ -110,7 +110,7 @@ impl Scheduler {
             MessageState::Queued
         };
         let m = db(&self.store, move |c| messages::send(c, &new, state, None)).await?;
-        tracing::info!("message {} from {} to {}", m.id, m.from, m.to);
+        tracing::debug!("message {} from {} to {}", m.id, m.from, m.to);
         if state == MessageState::Queued {
             self.inbox.push(m.clone());
             self.deliver_mail(&m.to).await;
