@@ -24,6 +24,15 @@ use crate::sys::FileLock;
 
 /// Default length of a task's lease (SPEC §4), renewed while the agent works.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(600);
+/// The lease of `config` (`[routing] lease_secs`), else [`DEFAULT_LEASE`].
+pub fn lease_of(config: &Config) -> Duration {
+    config
+        .routing
+        .lease_secs
+        .as_ref()
+        .map_or(DEFAULT_LEASE, |l| Duration::from_secs(*l.get_ref()))
+}
+
 /// Events the broadcast keeps for slow observers before they lag.
 pub const EVENT_BACKLOG: usize = 4096;
 
@@ -73,6 +82,18 @@ pub enum CoreError {
     /// Something else the OS refused.
     #[error("{0}")]
     Io(String),
+}
+
+impl CoreError {
+    /// The exit code of a face that could not start its core (SPEC §3: 3
+    /// when the store or the socket could not be opened, or another
+    /// instance holds the workspace).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Busy(_) | Self::Store { .. } | Self::Socket { .. } => 3,
+            Self::Io(_) => 1,
+        }
+    }
 }
 
 /// A running core.

@@ -14,7 +14,7 @@ use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::workspace::default_agent_toml;
 use crate::config::{UiConfig, Workspace, user_config_dir};
-use crate::core::{Core, CoreError, CoreOptions, DEFAULT_LEASE};
+use crate::core::{Core, CoreOptions};
 use crate::logging::{self, LogRing};
 use crate::tui::run::{Ui, face, initial_layout};
 
@@ -113,27 +113,16 @@ pub fn open(cli: &Cli, ws: Workspace) -> u8 {
     let wake = Arc::new(Notify::new());
     let ring = LogRing::new(Arc::clone(&wake));
     let _guard = logging::init(&ws.logs_dir(), Arc::clone(&ring), cli.verbose);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("nox: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     let scrollback = cfg
         .ui
         .scrollback_lines()
         .or(user.scrollback_lines())
         .unwrap_or(crate::config::parse::DEFAULT_SCROLLBACK);
-    let lease = cfg
-        .routing
-        .lease_secs
-        .as_ref()
-        .map_or(DEFAULT_LEASE, |l| Duration::from_secs(*l.get_ref()));
+    let lease = crate::core::lease_of(&cfg);
     let name = ws.root.file_name().map_or_else(
         || ws.root.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -155,10 +144,7 @@ pub fn open(cli: &Cli, ws: Workspace) -> u8 {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("nox: {e}");
-                return match e {
-                    CoreError::Busy(_) | CoreError::Store { .. } | CoreError::Socket { .. } => 3,
-                    CoreError::Io(_) => 1,
-                };
+                return e.exit_code();
             }
         };
         let ui = Ui {

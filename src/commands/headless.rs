@@ -18,7 +18,7 @@ use super::{EXIT_USAGE, find_workspace, load};
 use crate::cli::Cli;
 use crate::config::Workspace;
 use crate::config::workspace::default_agent_toml;
-use crate::core::{Core, CoreError, CoreOptions, DEFAULT_LEASE};
+use crate::core::{Core, CoreOptions};
 use crate::logging::{self, LogRing};
 
 /// The PTY size of agents without `--size`: (cols, rows).
@@ -81,22 +81,11 @@ pub fn run(cli: &Cli) -> u8 {
     };
     let wake = Arc::new(Notify::new());
     let _guard = logging::init(&ws.logs_dir(), LogRing::new(Arc::clone(&wake)), cli.verbose);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("nox: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
-    let lease = cfg
-        .routing
-        .lease_secs
-        .as_ref()
-        .map_or(DEFAULT_LEASE, |l| Duration::from_secs(*l.get_ref()));
+    let lease = crate::core::lease_of(&cfg);
     tracing::info!(
         "nox {} headless in {}",
         env!("CARGO_PKG_VERSION"),
@@ -105,7 +94,13 @@ pub fn run(cli: &Cli) -> u8 {
     let code = rt.block_on(async move {
         // Handlers first: a signal right after the first line (a script
         // that read it) must stop nox gracefully, not kill it.
-        let signals = Signals::new();
+        let mut signals = match super::stop_signals::StopSignals::new() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("nox: cannot install the signal handlers: {e}");
+                return 1;
+            }
+        };
         let token_path = ws.dir().join("api-token");
         let socket = ws.dir().join("nox.sock");
         let opts = CoreOptions {
@@ -122,10 +117,7 @@ pub fn run(cli: &Cli) -> u8 {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("nox: {e}");
-                return match e {
-                    CoreError::Busy(_) | CoreError::Store { .. } | CoreError::Socket { .. } => 3,
-                    CoreError::Io(_) => 1,
-                };
+                return e.exit_code();
             }
         };
         let first_line = match addr {
@@ -177,43 +169,6 @@ fn listen(
     core.serve_tcp(listener, crate::server::auth::Guard::new(&token, bound))
         .map_err(|e| e.to_string())?;
     Ok(bound)
-}
-
-/// SIGTERM, SIGINT and SIGHUP, caught from the moment this is made.
-struct Signals(
-    Option<(
-        tokio::signal::unix::Signal,
-        tokio::signal::unix::Signal,
-        tokio::signal::unix::Signal,
-    )>,
-);
-
-impl Signals {
-    fn new() -> Self {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::hangup()),
-        ) {
-            (Ok(t), Ok(i), Ok(h)) => Self(Some((t, i, h))),
-            _ => Self(None),
-        }
-    }
-
-    /// Waits for one; says which.
-    async fn next(self) -> &'static str {
-        let Some((mut term, mut int, mut hup)) = self.0 else {
-            // No signal handling: wait for Ctrl-C the portable way.
-            let _ = tokio::signal::ctrl_c().await;
-            return "interrupted";
-        };
-        tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-            _ = hup.recv() => "SIGHUP",
-        }
-    }
 }
 
 #[cfg(test)]

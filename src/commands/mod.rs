@@ -16,6 +16,7 @@ pub mod instance;
 pub mod out;
 pub mod run;
 pub mod send;
+pub mod stop_signals;
 pub mod task;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,19 @@ use std::path::{Path, PathBuf};
 use crate::cli::{Cli, Command};
 use crate::config::workspace::default_agent_toml;
 use crate::config::{Config, Workspace, load_config};
+
+/// The tokio runtime a face runs its core on (two workers: this machine
+/// class has two cores); `Err(1)` after saying why it could not be made.
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("nox: {e}");
+            1
+        })
+}
 
 /// Exit code for bad usage or config.
 pub const EXIT_USAGE: u8 = 2;

@@ -20,18 +20,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Notify;
 
 use super::EXIT_USAGE;
 use crate::cli::Cli;
 use crate::config::Config;
 use crate::config::parse::DEFAULT_SCROLLBACK;
-use crate::core::{Core, CoreError, CoreOptions, DEFAULT_LEASE};
+use crate::core::{Core, CoreOptions};
 use crate::logging::{self, LogRing};
 use progress::Progress;
 use report::{Report, Totals};
-use runner::{Run, Signals};
+use runner::Run;
 
 /// PTY size of every agent of a run (rows, cols).
 pub const SIZE: (u16, u16) = (40, 120);
@@ -88,33 +87,18 @@ fn run_in(
     let progress = Progress::new();
     let wake = Arc::new(Notify::new());
     let _guard = logging::init(&ws.logs_dir(), LogRing::new(Arc::clone(&wake)), cli.verbose);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("nox: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     tracing::info!("nox run {} in {}", plan.path.display(), ws.root.display());
     let code = rt.block_on(async {
         // Installed first: from here on SIGINT/SIGTERM stop the run gracefully.
-        let (Ok(int), Ok(term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
+        let Ok(mut signals) = crate::commands::stop_signals::StopSignals::new() else {
             eprintln!("nox: cannot install the signal handlers");
             return 1;
         };
-        let mut signals = Signals { int, term };
-        let lease = config
-            .routing
-            .lease_secs
-            .as_ref()
-            .map_or(DEFAULT_LEASE, |l| Duration::from_secs(*l.get_ref()));
+        let lease = crate::core::lease_of(&config);
         let opts = CoreOptions {
             workspace: ws.clone(),
             config,
@@ -129,10 +113,7 @@ fn run_in(
             Ok(c) => c,
             Err(e) => {
                 eprintln!("nox: {e}");
-                return match e {
-                    CoreError::Busy(_) | CoreError::Store { .. } | CoreError::Socket { .. } => 3,
-                    CoreError::Io(_) => 1,
-                };
+                return e.exit_code();
             }
         };
         let handle = core.handle();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use tokio::signal::unix::Signal;
+use crate::commands::stop_signals::StopSignals;
 
 use super::plan::Plan;
 use super::progress::{Progress, clip};
@@ -38,14 +38,6 @@ impl Ending {
             Self::Signal(s) => (*s).to_string(),
         }
     }
-}
-
-/// The signals that stop a run gracefully.
-pub struct Signals {
-    /// SIGINT.
-    pub int: Signal,
-    /// SIGTERM.
-    pub term: Signal,
 }
 
 /// The state of the plan's tasks as the run follows them.
@@ -196,7 +188,7 @@ impl<'a> Run<'a> {
 
     /// Follows the run until every task has ended, `timeout` passes or a
     /// signal arrives; then cancels what is unfinished.
-    pub async fn follow(&mut self, timeout: Option<u64>, signals: &mut Signals) -> Ending {
+    pub async fn follow(&mut self, timeout: Option<u64>, signals: &mut StopSignals) -> Ending {
         let mut events = self.handle.subscribe();
         let deadline = timeout.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
         let mut tick = tokio::time::interval(Duration::from_millis(500));
@@ -214,8 +206,7 @@ impl<'a> Run<'a> {
                 },
                 _ = tick.tick() => self.refresh().await,
                 () = sleep_until(deadline) => break Ending::Timeout(timeout.unwrap_or(0)),
-                _ = signals.int.recv() => break Ending::Signal("SIGINT"),
-                _ = signals.term.recv() => break Ending::Signal("SIGTERM"),
+                s = signals.next() => break Ending::Signal(s),
             }
         };
         if ending != Ending::AllEnded {
