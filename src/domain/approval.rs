@@ -134,6 +134,18 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// The first line of `s` in at most `max` characters, with `…` when
+/// anything was left out (the rest of the line, or later lines): how a
+/// command or a message reads in one line of a pane or an event.
+pub fn first_line(s: &str, max: usize) -> String {
+    let line = s.trim_end().lines().next().unwrap_or_default();
+    if line.chars().count() > max || line.len() < s.trim_end().len() {
+        clip(&format!("{line}…"), max)
+    } else {
+        line.to_string()
+    }
+}
+
 /// What a waiting PermissionRequest hook prints for an allow or a deny
 /// (`CLAUDE_CODE.md`: `hookSpecificOutput.decision.behavior`, with a
 /// `message` the model gets on a deny).
@@ -214,6 +226,9 @@ mod tests {
         let long = format!("echo {}; rm -rf ~", "x".repeat(400));
         assert!(subject("Bash", &json!({"command": long})).ends_with("rm -rf ~"));
         assert_eq!(clip("ééé", 2), "é…");
+        assert_eq!(first_line("ls\n-l", 10), "ls…");
+        assert_eq!(first_line("abcdef", 4), "abc…");
+        assert_eq!(first_line("abc\n", 4), "abc");
         let v: Value = serde_json::from_str(&hook_reply(false, "no")).expect("json");
         assert_eq!(v["hookSpecificOutput"]["decision"]["behavior"], "deny");
         assert_eq!(v["hookSpecificOutput"]["decision"]["message"], "no");

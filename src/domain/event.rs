@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::approval::{Approval, Outcome};
+use super::approval::{Approval, Outcome, first_line};
 use super::hook::HookEvent;
 use super::message::Message;
 use super::task::{TaskId, TaskStatus, TaskSummary};
@@ -267,7 +267,7 @@ impl EventBody {
                     m.from,
                     m.to,
                     m.kind.as_str(),
-                    clip(&m.text)
+                    first_line(&m.text, 81)
                 )
             }
             Self::MessageDelivered { message: m } => format!(
@@ -290,7 +290,7 @@ impl EventBody {
             Self::ApprovalRequested { agent, approval } => format!(
                 "{agent} asks to run {}: {}",
                 approval.tool,
-                clip(&approval.what)
+                first_line(&approval.what, 81)
             ),
             Self::ApprovalDecided {
                 agent,
@@ -300,7 +300,7 @@ impl EventBody {
             } => format!(
                 "{agent} {} {outcome} by {by}: {}",
                 approval.tool,
-                clip(&approval.what)
+                first_line(&approval.what, 81)
             ),
         }
     }
@@ -313,16 +313,6 @@ fn label(m: &Message) -> String {
         (super::MessageKind::Delegation, Some(t)) => format!("delegation of task {t}"),
         _ => format!("{} {}", m.kind.as_str(), m.id),
     }
-}
-
-/// The first line of `s`, at most 80 characters.
-fn clip(s: &str) -> String {
-    let line = s.lines().next().unwrap_or_default();
-    let mut out: String = line.chars().take(80).collect();
-    if out.len() < s.trim_end().len() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::agent::AgentActor;
 use super::error::{Result, RuntimeError};
 use crate::domain::approval::{
-    Approval, Outcome, PolicyDecision, clip as clip_to, decide, hook_reply, subject,
+    Approval, Outcome, PolicyDecision, clip as clip_to, decide, first_line, hook_reply, subject,
 };
 use crate::domain::{AgentStatus, EventBody};
 
@@ -86,7 +86,11 @@ impl AgentActor {
             agent: name,
             approval: approval.clone(),
         });
-        let detail = format!("permission: {} {}", approval.tool, clip(&approval.what));
+        let detail = format!(
+            "permission: {} {}",
+            approval.tool,
+            first_line(&approval.what, 60)
+        );
         self.approval = Some(Pending {
             approval,
             reply,
@@ -217,14 +221,5 @@ impl AgentActor {
             | H::Stop { .. }
             | H::SessionEnd { .. } => true,
         }
-    }
-}
-
-fn clip(s: &str) -> String {
-    let line = s.lines().next().unwrap_or_default();
-    if line.chars().count() > 60 || line.len() < s.len() {
-        format!("{}…", line.chars().take(59).collect::<String>())
-    } else {
-        line.to_string()
     }
 }
