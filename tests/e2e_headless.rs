@@ -22,7 +22,7 @@ ready_pattern = 'ready>\s*$'
 "#;
 
 /// `nox --headless ARGS` in `ws`, and the first line it printed.
-fn start(ws: &Ws, args: &[&str]) -> (Child, String) {
+pub fn start(ws: &Ws, args: &[&str]) -> (Child, String) {
     let mut child = Command::new(nox_bin())
         .arg("--headless")
         .args(args)

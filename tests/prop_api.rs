@@ -3,15 +3,15 @@
 //! every POST route of a running `nox --headless` instance, over the
 //! socket and over loopback, never get a 5xx.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::support::{Ws, nox_bin};
+use crate::support::Ws;
 
 const ROUTES: &[&str] = &[
     "/api/agents",
@@ -133,19 +133,7 @@ fn random_bodies_on_every_post_route_never_get_a_5xx() {
     let ws = Ws::new(
         "[[agent]]\nname = \"sh\"\ncommand = \"sh\"\nargs = [\"-c\", \"printf 'ready> '; while IFS= read -r l; do printf 'ready> '; done\"]\nready_pattern = 'ready>\\s*$'\n",
     );
-    let mut child = Command::new(nox_bin())
-        .args(["--headless", "--listen", ":0"])
-        .current_dir(ws.path())
-        .env("HOME", ws.file("home"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nox --headless");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
+    let (child, first) = crate::e2e_headless::start(&ws, &["--listen", ":0"]);
     let _instance = Instance(child);
     let addr = first
         .trim()
