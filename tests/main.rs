@@ -14,6 +14,7 @@ mod e2e_demo;
 mod e2e_doctor;
 mod e2e_hardening;
 mod e2e_headless;
+mod e2e_http_limits;
 mod e2e_inbox;
 mod e2e_lifecycle;
 mod e2e_mcp;

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::domain::limits::{MAX_REQUEST, REQUEST_TIMEOUT_SECS};
 use crate::runtime::RuntimeError;
 
 /// An API error: status, machine code, human message.
@@ -67,12 +68,19 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid",
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     };
-    let message = if text.is_empty() {
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // tower-http's and axum's own text ("length limit exceeded") does
+        // not say what the limit is.
+        format!("the request body is over the limit of {MAX_REQUEST} bytes (2 MiB)")
+    } else if status == StatusCode::REQUEST_TIMEOUT && text.is_empty() {
+        format!("the request did not arrive and complete within {REQUEST_TIMEOUT_SECS} s")
+    } else if text.is_empty() {
         status
             .canonical_reason()
             .unwrap_or("request failed")

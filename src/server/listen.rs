@@ -4,8 +4,8 @@
 //! so the backlog drains and a client learns why; past that they wait in
 //! the kernel's backlog), a deadline on reading each request's
 //! head (a connection that sends nothing is closed), one request per
-//! connection (no idle keep-alive), and a deadline and a size limit on
-//! request bodies (the `body_limits` middleware). Half-open connections can
+//! connection (no idle keep-alive) with a lingering close, and a deadline
+//! and a size limit on request bodies ([`super::layers`]). Half-open connections can
 //! therefore neither exhaust nox's file descriptors nor stop `/health`.
 
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 
-use crate::domain::limits::{MAX_CONNECTIONS, REQUEST_TIMEOUT_SECS};
+use crate::domain::limits::{MAX_CONNECTIONS, MAX_REQUEST, REQUEST_TIMEOUT_SECS};
 
 /// A listener the API is served on: the control socket, or a TCP address
 /// (`--listen`).
@@ -108,11 +108,37 @@ pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Re
                 .timer(TokioTimer::new())
                 .header_read_timeout(head_timeout)
                 .keep_alive(false)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
-                tracing::debug!("control socket connection: {e}");
+                .serve_connection(TokioIo::new(stream), service)
+                .without_shutdown();
+            match conn.await {
+                Ok(parts) => linger(parts.io.into_inner()).await,
+                Err(e) => tracing::debug!("control socket connection: {e}"),
             }
             drop(permit);
         });
     }
+}
+
+/// Most bytes of a request nox did not read that [`linger`] drains.
+const LINGER_BYTES: usize = 16 * MAX_REQUEST;
+
+/// A lingering close (as Apache's `lingering_close`): after the answer,
+/// ends the write side and reads and drops what the client is still
+/// sending — the rest of a body refused with 413 before it was read — for
+/// at most [`LINGER_BYTES`] or 2 s. Closing with unread input would reset
+/// the connection, and the client would see the reset instead of the
+/// answer.
+async fn linger<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
+    let _ = stream.shutdown().await;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut left = LINGER_BYTES;
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while left > 0 {
+            match stream.read(&mut buf).await {
+                Ok(n) if n > 0 => left = left.saturating_sub(n),
+                _ => break,
+            }
+        }
+    })
+    .await;
 }

@@ -8,19 +8,16 @@ pub mod agents;
 pub mod auth;
 pub mod error;
 pub mod events;
+pub mod layers;
 pub mod listen;
 pub mod messages;
 pub mod tasks;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path as UrlPath, Query, Request, State};
-use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path as UrlPath, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -29,7 +26,6 @@ use tokio::net::UnixListener;
 pub use error::ApiError;
 
 use crate::domain::hook::HookEvent;
-use crate::domain::limits::{MAX_REQUEST, REQUEST_TIMEOUT_SECS};
 use crate::runtime::RuntimeHandle;
 
 /// Binds the control socket at `path` (mode 0600). A stale socket file is
@@ -47,63 +43,27 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-/// The routes served on the socket.
+/// The routes served on the socket and on `--listen`: those that answer at
+/// once under the handler deadline ([`layers::handler_deadline`]), the hook
+/// routes (which wait for a decision) and the event stream without it, all
+/// in the middleware of [`layers::apply`].
 pub fn router(handle: RuntimeHandle) -> Router {
-    Router::new()
+    let prompt = Router::new()
         .route("/health", get(health))
-        .route("/hook/{event}", post(hook))
         .merge(agents::routes())
         .merge(tasks::routes())
         .merge(messages::routes())
-        .merge(events::routes())
-        .fallback(error::no_route)
-        .layer(axum::middleware::from_fn(body_limits))
-        .layer(axum::middleware::from_fn(error::json_errors))
-        .with_state(handle)
-}
-
-/// Reads every request body up front, at most [`MAX_REQUEST`] bytes
-/// (413 beyond: the rest is read and dropped, up to 16 times the limit, so
-/// the client can read the answer instead of a reset connection) within
-/// [`REQUEST_TIMEOUT_SECS`] (408 when the client stalls), so no handler
-/// waits on a slow client.
-async fn body_limits(req: Request, next: Next) -> Response {
-    use futures_util::StreamExt;
-    let (parts, body) = req.into_parts();
-    let limit = Duration::from_secs(REQUEST_TIMEOUT_SECS);
-    let read = async {
-        let mut stream = body.into_data_stream();
-        let mut kept = Vec::new();
-        let mut seen = 0usize;
-        while let Some(chunk) = stream.next().await {
-            let Ok(chunk) = chunk else { break };
-            seen += chunk.len();
-            if seen <= MAX_REQUEST {
-                kept.extend_from_slice(&chunk);
-            } else if seen > 16 * MAX_REQUEST {
-                break;
-            }
-        }
-        (kept, seen)
-    };
-    let Ok((bytes, seen)) = tokio::time::timeout(limit, read).await else {
-        return ApiError(
-            StatusCode::REQUEST_TIMEOUT,
-            "timeout",
-            format!("the request body did not arrive within {REQUEST_TIMEOUT_SECS}s"),
-        )
-        .into_response();
-    };
-    if seen > MAX_REQUEST {
-        return ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("the request body is {seen} bytes; the limit is {MAX_REQUEST} bytes"),
-        )
-        .into_response();
-    }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
+        .route_layer(layers::handler_deadline());
+    let waiting = Router::new()
+        .route("/hook/{event}", post(hook))
+        .merge(events::routes());
+    layers::apply(
+        Router::new()
+            .merge(prompt)
+            .merge(waiting)
+            .fallback(error::no_route),
+    )
+    .with_state(handle)
 }
 
 /// Parses a JSON body; a 400 naming what is wrong.
