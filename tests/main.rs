@@ -21,6 +21,7 @@ mod e2e_mcp;
 mod e2e_messages;
 mod e2e_resize;
 mod e2e_run;
+mod e2e_sse;
 mod e2e_storm;
 mod e2e_tasks;
 mod e2e_team;

@@ -4,9 +4,9 @@
 //! event as JSON. A client resumes with `Last-Event-ID` (or `?since=ID`):
 //! events after it are replayed from the store, then live ones follow,
 //! without a gap or a repeat. `?follow=false` ends the stream after the
-//! replay.
+//! replay. Each client has a feed of its own ([`feed`]); one that reads too
+//! slowly is dropped, never waited for.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -17,14 +17,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
 use futures_util::Stream;
 use serde::Deserialize;
-use tokio::sync::broadcast;
 
-use super::ApiError;
-use crate::domain::Event;
+use super::{ApiError, feed};
 use crate::runtime::RuntimeHandle;
-
-/// Events read from the store per step of a replay.
-const PAGE: usize = 500;
 
 pub(super) fn routes() -> Router<RuntimeHandle> {
     Router::new().route("/api/events", get(events))
@@ -34,58 +29,6 @@ pub(super) fn routes() -> Router<RuntimeHandle> {
 struct EventsQuery {
     since: Option<u64>,
     follow: Option<bool>,
-}
-
-struct Feed {
-    handle: RuntimeHandle,
-    live: broadcast::Receiver<Event>,
-    last: u64,
-    follow: bool,
-    pending: VecDeque<Event>,
-    replaying: bool,
-}
-
-fn sse(e: &Event) -> SseEvent {
-    SseEvent::default()
-        .id(e.id.to_string())
-        .event(e.body.kind())
-        .data(serde_json::to_string(e).unwrap_or_default())
-}
-
-impl Feed {
-    /// The next event after `last`: from the store while replaying (and
-    /// after a lagging receiver lost events), then live.
-    async fn next(&mut self) -> Option<Event> {
-        loop {
-            if let Some(e) = self.pending.pop_front() {
-                self.last = e.id;
-                return Some(e);
-            }
-            if self.replaying {
-                let page = self.handle.events(self.last, PAGE).await.ok()?;
-                if page.rows < PAGE {
-                    self.replaying = false;
-                }
-                // Rows this version cannot read still move the replay on.
-                if let Some(last) = page.last.filter(|_| page.events.is_empty()) {
-                    self.last = last;
-                }
-                self.pending.extend(page.events);
-                if !self.pending.is_empty() || self.replaying {
-                    continue;
-                }
-            }
-            if !self.follow {
-                return None;
-            }
-            match self.live.recv().await {
-                Ok(e) if e.id > self.last => self.pending.push_back(e),
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(_)) => self.replaying = true,
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
 }
 
 async fn events(
@@ -102,18 +45,15 @@ async fn events(
             })
         })
         .transpose()?;
-    // Subscribe before the replay: nothing committed meanwhile is missed,
-    // and what the replay already sent is skipped by id.
-    let feed = Feed {
-        live: h.subscribe(),
-        handle: h,
-        last: from_header.or(q.since).unwrap_or(0),
-        follow: q.follow.unwrap_or(true),
-        pending: VecDeque::new(),
-        replaying: true,
-    };
-    let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        f.next().await.map(|e| (Ok(sse(&e)), f))
-    });
+    let outlet = feed::start(
+        h,
+        from_header.or(q.since).unwrap_or(0),
+        q.follow.unwrap_or(true),
+    );
+    let stream =
+        futures_util::stream::unfold(
+            outlet,
+            |mut o| async move { o.next().await.map(|e| (Ok(e), o)) },
+        );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -4,7 +4,8 @@
 //! so the backlog drains and a client learns why; past that they wait in
 //! the kernel's backlog), a deadline on reading each request's
 //! head (a connection that sends nothing is closed), one request per
-//! connection (no idle keep-alive) with a lingering close, and a deadline
+//! connection (no idle keep-alive) with a lingering close, a deadline on
+//! writes the client does not take ([`super::stall`]), and a deadline
 //! and a size limit on request bodies ([`super::layers`]). Half-open connections can
 //! therefore neither exhaust nox's file descriptors nor stop `/health`.
 
@@ -18,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 
+use super::stall::WriteDeadline;
 use crate::domain::limits::{MAX_CONNECTIONS, MAX_REQUEST, REQUEST_TIMEOUT_SECS};
 
 /// A listener the API is served on: the control socket, or a TCP address
@@ -108,10 +110,10 @@ pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Re
                 .timer(TokioTimer::new())
                 .header_read_timeout(head_timeout)
                 .keep_alive(false)
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(WriteDeadline::new(stream)), service)
                 .without_shutdown();
             match conn.await {
-                Ok(parts) => linger(parts.io.into_inner()).await,
+                Ok(parts) => linger(parts.io.into_inner().into_inner()).await,
                 Err(e) => tracing::debug!("control socket connection: {e}"),
             }
             drop(permit);

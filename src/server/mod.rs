@@ -8,9 +8,11 @@ pub mod agents;
 pub mod auth;
 pub mod error;
 pub mod events;
+pub mod feed;
 pub mod layers;
 pub mod listen;
 pub mod messages;
+pub mod stall;
 pub mod tasks;
 
 use std::os::unix::fs::PermissionsExt;

@@ -1,0 +1,239 @@
+//! `GET /api/events` over real HTTP on loopback (with the bearer token) and
+//! on the socket: a client that disconnects and reconnects with
+//! `Last-Event-ID` gets every event exactly once, in order; a client that
+//! stops reading is dropped with a logged reason while the core goes on,
+//! and what it missed it gets by reconnecting.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::e2e_headless::start;
+use crate::support::{Ws, eventually};
+
+const TOML: &str = "[[agent]]\nname = \"off\"\ncommand = \"sh\"\nautostart = false\n";
+
+/// Where a client connects.
+enum Target {
+    Tcp { addr: String, token: String },
+    Unix(std::path::PathBuf),
+}
+
+/// A connection either way; `shutdown` ends it from this side.
+enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    fn shutdown(&self) {
+        let _ = match self {
+            Self::Tcp(s) => s.shutdown(Shutdown::Both),
+            Self::Unix(s) => s.shutdown(Shutdown::Both),
+        };
+    }
+    fn reader(&self) -> Box<dyn Read + Send> {
+        match self {
+            Self::Tcp(s) => Box::new(s.try_clone().expect("clone")),
+            Self::Unix(s) => Box::new(s.try_clone().expect("clone")),
+        }
+    }
+}
+
+/// Opens `GET /api/events` (HTTP/1.0: the stream is close-delimited, not
+/// chunked) and reads the answer's head.
+fn open(target: &Target, last: Option<u64>) -> (Conn, BufReader<Box<dyn Read + Send>>) {
+    let mut head = "GET /api/events HTTP/1.0\r\n".to_string();
+    if let Some(id) = last {
+        head.push_str(&format!("Last-Event-ID: {id}\r\n"));
+    }
+    let conn = match target {
+        Target::Tcp { addr, token } => {
+            head.push_str(&format!(
+                "Host: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+            ));
+            let mut s = TcpStream::connect(addr).expect("connect");
+            s.write_all(head.as_bytes()).expect("request");
+            Conn::Tcp(s)
+        }
+        Target::Unix(path) => {
+            head.push_str("Host: nox\r\n\r\n");
+            let mut s = UnixStream::connect(path).expect("connect");
+            s.write_all(head.as_bytes()).expect("request");
+            Conn::Unix(s)
+        }
+    };
+    let mut r = BufReader::new(conn.reader());
+    let mut status = String::new();
+    r.read_line(&mut status).expect("status line");
+    assert!(status.contains(" 200 "), "{status}");
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).expect("header");
+        if line.trim().is_empty() {
+            break;
+        }
+    }
+    (conn, r)
+}
+
+/// Reads whole events (ended by a blank line) into `seen` until the stream
+/// ends; keep-alive comments are skipped.
+fn collect(mut r: BufReader<Box<dyn Read + Send>>, seen: Arc<Mutex<Vec<u64>>>) {
+    let mut id = None;
+    loop {
+        let mut line = String::new();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        if let Some(v) = line.strip_prefix("id: ") {
+            id = v.parse::<u64>().ok();
+        } else if line.is_empty() {
+            if let Some(id) = id.take() {
+                seen.lock().expect("seen").push(id);
+            }
+        }
+    }
+}
+
+/// Every event id in the store, in order (a replay that ends).
+fn stored(ws: &Ws) -> Vec<u64> {
+    let (_, body) = nox::client::request(
+        &ws.file(".nox/nox.sock"),
+        "GET",
+        "/api/events?follow=false",
+        &[],
+        None,
+        Duration::from_secs(30),
+    )
+    .expect("replay");
+    body.lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
+
+fn add_tasks(ws: &Ws, n: usize, title: &str) {
+    for i in 0..n {
+        let body = serde_json::json!({"title": format!("{title} {i}"), "body": "echo x"});
+        let (status, text) = nox::client::request(
+            &ws.file(".nox/nox.sock"),
+            "POST",
+            "/api/tasks",
+            &[],
+            Some(body.to_string().as_bytes()),
+            Duration::from_secs(10),
+        )
+        .expect("an answer");
+        assert_eq!(status, 201, "{text}");
+    }
+}
+
+fn last(seen: &Arc<Mutex<Vec<u64>>>) -> Option<u64> {
+    seen.lock().expect("seen").last().copied()
+}
+
+#[test]
+fn a_client_that_reconnects_with_last_event_id_gets_every_event_once_in_order() {
+    let ws = Ws::new(TOML);
+    let (mut nox, first) = start(&ws, &["--listen", ":0"]);
+    let addr = first.trim_start_matches("listening on http://").to_string();
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let targets = [
+        Target::Tcp {
+            addr,
+            token: token.trim().to_string(),
+        },
+        Target::Unix(ws.file(".nox/nox.sock")),
+    ];
+    for (round, target) in targets.iter().enumerate() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (conn, r) = open(target, None);
+        let s = Arc::clone(&seen);
+        let reader = std::thread::spawn(move || collect(r, s));
+        add_tasks(&ws, 15, &format!("before {round}"));
+        let now = *stored(&ws).last().expect("events");
+        eventually("the live events arrive", 20, || last(&seen) == Some(now));
+        conn.shutdown();
+        reader.join().expect("reader");
+        // Missed while away, then more after the reconnect.
+        add_tasks(&ws, 15, &format!("away {round}"));
+        let (conn, r) = open(target, last(&seen));
+        let s = Arc::clone(&seen);
+        let reader = std::thread::spawn(move || collect(r, s));
+        add_tasks(&ws, 15, &format!("after {round}"));
+        let all = stored(&ws);
+        let end = *all.last().expect("events");
+        eventually("the replay and the live events arrive", 20, || {
+            last(&seen) == Some(end)
+        });
+        conn.shutdown();
+        reader.join().expect("reader");
+        assert_eq!(*seen.lock().expect("seen"), all, "round {round}");
+    }
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
+    let ws = Ws::new(TOML);
+    let (mut nox, _) = start(&ws, &[]);
+    let target = Target::Unix(ws.file(".nox/nox.sock"));
+    // Connected, then reads nothing.
+    let (conn, r) = open(&target, None);
+    let title = "t".repeat(450);
+    let log = || {
+        let mut text = String::new();
+        for e in std::fs::read_dir(ws.file(".nox/logs"))
+            .expect("logs")
+            .flatten()
+        {
+            if e.file_name().to_string_lossy().starts_with("nox.log") {
+                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        text
+    };
+    // Every request is answered while the client lags (add_tasks asserts
+    // each 201); past its buffer it is dropped.
+    let mut added = 0;
+    while !log().contains("events: dropped a client: it left 1024 events unread") {
+        assert!(added < 8000, "no drop after {added} tasks:\n{}", log());
+        add_tasks(&ws, 200, &title);
+        added += 200;
+    }
+    assert!(
+        log().contains("it can reconnect with Last-Event-ID"),
+        "{}",
+        log()
+    );
+    // Reading now: what was buffered, in order from the start, then the end
+    // of the stream.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    collect(r, Arc::clone(&seen));
+    drop(conn);
+    let all = stored(&ws);
+    let got = seen.lock().expect("seen").clone();
+    assert!(
+        !got.is_empty() && got.len() < all.len(),
+        "{} of {}",
+        got.len(),
+        all.len()
+    );
+    assert_eq!(got, all[..got.len()], "a gap or a repeat before the drop");
+    // The rest by reconnecting.
+    let (_conn, r) = open(&target, got.last().copied());
+    let s = Arc::clone(&seen);
+    std::thread::spawn(move || collect(r, s));
+    eventually("the rest arrives", 30, || {
+        seen.lock().expect("seen").len() >= all.len()
+    });
+    assert_eq!(seen.lock().expect("seen")[..all.len()], all[..]);
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+}
