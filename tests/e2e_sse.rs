@@ -4,6 +4,7 @@
 //! stops reading is dropped with a logged reason while the core goes on,
 //! and what it missed it gets by reconnecting.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::unix::net::UnixStream;
@@ -47,13 +48,17 @@ impl Conn {
 fn open(target: &Target, last: Option<u64>) -> (Conn, BufReader<Box<dyn Read + Send>>) {
     let mut head = "GET /api/events HTTP/1.0\r\n".to_string();
     if let Some(id) = last {
-        head.push_str(&format!("Last-Event-ID: {id}\r\n"));
+        let _ = write!(head, "Last-Event-ID: {id}\r\n");
     }
     let conn = match target {
         Target::Tcp { addr, token } => {
-            head.push_str(&format!(
-                "Host: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
-            ));
+            let _ = write!(
+                head,
+                "Host: {addr}
+Authorization: Bearer {token}
+
+"
+            );
             let mut s = TcpStream::connect(addr).expect("connect");
             s.write_all(head.as_bytes()).expect("request");
             Conn::Tcp(s)
@@ -81,7 +86,7 @@ fn open(target: &Target, last: Option<u64>) -> (Conn, BufReader<Box<dyn Read + S
 
 /// Reads whole events (ended by a blank line) into `seen` until the stream
 /// ends; keep-alive comments are skipped.
-fn collect(mut r: BufReader<Box<dyn Read + Send>>, seen: Arc<Mutex<Vec<u64>>>) {
+fn collect(mut r: BufReader<Box<dyn Read + Send>>, seen: &Mutex<Vec<u64>>) {
     let mut id = None;
     loop {
         let mut line = String::new();
@@ -154,7 +159,7 @@ fn a_client_that_reconnects_with_last_event_id_gets_every_event_once_in_order() 
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (conn, r) = open(target, None);
         let s = Arc::clone(&seen);
-        let reader = std::thread::spawn(move || collect(r, s));
+        let reader = std::thread::spawn(move || collect(r, &s));
         add_tasks(&ws, 15, &format!("before {round}"));
         let now = *stored(&ws).last().expect("events");
         eventually("the live events arrive", 20, || last(&seen) == Some(now));
@@ -164,7 +169,7 @@ fn a_client_that_reconnects_with_last_event_id_gets_every_event_once_in_order() 
         add_tasks(&ws, 15, &format!("away {round}"));
         let (conn, r) = open(target, last(&seen));
         let s = Arc::clone(&seen);
-        let reader = std::thread::spawn(move || collect(r, s));
+        let reader = std::thread::spawn(move || collect(r, &s));
         add_tasks(&ws, 15, &format!("after {round}"));
         let all = stored(&ws);
         let end = *all.last().expect("events");
@@ -215,7 +220,7 @@ fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
     // Reading now: what was buffered, in order from the start, then the end
     // of the stream.
     let seen = Arc::new(Mutex::new(Vec::new()));
-    collect(r, Arc::clone(&seen));
+    collect(r, &seen);
     drop(conn);
     let all = stored(&ws);
     let got = seen.lock().expect("seen").clone();
@@ -229,7 +234,7 @@ fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
     // The rest by reconnecting.
     let (_conn, r) = open(&target, got.last().copied());
     let s = Arc::clone(&seen);
-    std::thread::spawn(move || collect(r, s));
+    std::thread::spawn(move || collect(r, &s));
     eventually("the rest arrives", 30, || {
         seen.lock().expect("seen").len() >= all.len()
     });
