@@ -10,29 +10,34 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::routing::get;
 use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiError;
+use super::error::ErrorBody;
 use crate::domain::Event;
 use crate::runtime::RuntimeHandle;
 
 /// Events read from the store per step of a replay.
 const PAGE: usize = 500;
 
-pub(super) fn routes() -> Router<RuntimeHandle> {
-    Router::new().route("/api/events", get(events))
+pub(super) fn routes() -> OpenApiRouter<RuntimeHandle> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// Replay the events after this id (`Last-Event-ID` wins when both are sent).
     since: Option<u64>,
+    /// Keep the stream open for live events after the replay (default `true`).
     follow: Option<bool>,
 }
 
@@ -88,6 +93,25 @@ impl Feed {
     }
 }
 
+/// The event log as Server-Sent Events.
+///
+/// Each event's `id` is its store id, its `event` its kind, its `data` the
+/// event as JSON (the `Event` schema). Events after `Last-Event-ID` (or
+/// `since`) are replayed, then live ones follow, without a gap or a repeat.
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    operation_id = "events",
+    tag = "events",
+    params(
+        EventsQuery,
+        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id (the SSE reconnection header)"),
+    ),
+    responses(
+        (status = 200, description = "A `text/event-stream`: `id: <event id>`, `event: <kind>`, `data: <Event as JSON>`; a comment line every 15 s keeps it open", body = String, content_type = "text/event-stream"),
+        (status = 400, description = "`Last-Event-ID` is not an event id (`bad_id`), or a bad query (`bad_request`)", body = ErrorBody),
+    )
+)]
 async fn events(
     State(h): State<RuntimeHandle>,
     headers: HeaderMap,
