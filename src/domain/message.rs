@@ -100,9 +100,9 @@ pub struct Message {
     /// Row id.
     #[schema(value_type = u64)]
     pub id: MessageId,
-    /// Sender: an agent, [`USER`] or [`NOX`].
+    /// Sender: an agent, `user` or `nox`.
     pub from: String,
-    /// Receiver: an agent, or [`USER`].
+    /// Receiver: an agent, or `user`.
     pub to: String,
     /// The text.
     pub text: String,

@@ -130,7 +130,7 @@ pub struct Task {
     #[serde(default)]
     pub created_ms: u64,
     /// Not to be delivered before this time (ms since the Unix epoch): the
-    /// backoff after a lost attempt ([`retry_backoff`]).
+    /// backoff after a lost attempt (`retry_backoff`: 1 s, 2 s, 4 s, … 60 s).
     #[serde(default)]
     pub retry_at: Option<u64>,
     /// Who created it: `user` (the dashboard), `cli`, `api`, `file:<name>`,
