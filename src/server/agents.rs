@@ -1,7 +1,8 @@
 //! `/api/agents` routes (SPEC §6): list, create, one, remove, start, stop,
-//! restart, screen, input, approve. An agent's JSON has its live status, pid,
-//! restarts, uptime and current task, and its `env` keys only: values may
-//! be secrets and never leave nox.
+//! restart (screen, input and approve are in [`super::agents_io`]). An
+//! agent's JSON ([`AgentView`]) has its live status, pid, restarts, uptime
+//! and current task, and its `env` keys only: values may be secrets and
+//! never leave nox.
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ErrorBody;
-use super::views::{AgentView, Decision, Removed, ScreenView, Typed};
+use super::views::{AgentView, Removed};
 use super::{ApiError, json_body};
 use crate::config::edit::NewAgent;
 use crate::domain::{AgentKind, RestartPolicy};
@@ -26,9 +27,7 @@ pub(super) fn routes() -> OpenApiRouter<RuntimeHandle> {
         .routes(routes!(start))
         .routes(routes!(stop))
         .routes(routes!(restart))
-        .routes(routes!(screen))
-        .routes(routes!(input))
-        .routes(routes!(approve))
+        .merge(super::agents_io::routes())
 }
 
 /// An agent as the API shows it ([`AgentView`]), as a JSON value.
@@ -229,124 +228,4 @@ async fn restart(
     UrlPath(name): UrlPath<String>,
 ) -> Result<Response, ApiError> {
     control(&h, &name, RuntimeHandle::restart_agent)
-}
-
-/// The agent's terminal screen as text.
-#[utoipa::path(
-    get,
-    path = "/api/agents/{name}/screen",
-    operation_id = "agentScreen",
-    tag = "agents",
-    params(("name" = String, Path, description = "The agent")),
-    responses(
-        (status = 200, description = "The screen", body = ScreenView),
-        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
-    )
-)]
-async fn screen(
-    State(h): State<RuntimeHandle>,
-    UrlPath(name): UrlPath<String>,
-) -> Result<axum::Json<ScreenView>, ApiError> {
-    let s = h
-        .screen(&name, 0)
-        .ok_or_else(|| ApiError::from(crate::runtime::error::no_agent(&name)))?;
-    Ok(axum::Json(ScreenView::from(&s)))
-}
-
-/// The body of `POST /api/agents/{name}/input`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct InputRequest {
-    /// Text to type (as a bracketed paste when the program asked for it).
-    text: String,
-    /// Press Enter after it.
-    #[serde(default)]
-    submit: bool,
-}
-
-/// Types text into the agent's terminal.
-#[utoipa::path(
-    post,
-    path = "/api/agents/{name}/input",
-    operation_id = "agentInput",
-    tag = "agents",
-    params(("name" = String, Path, description = "The agent")),
-    request_body = InputRequest,
-    responses(
-        (status = 200, description = "Typed", body = Typed),
-        (status = 400, description = "The body is not an input request (`bad_json`)", body = ErrorBody),
-        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
-        (status = 409, description = "The agent has no running process (`not_running`)", body = ErrorBody),
-    )
-)]
-async fn input(
-    State(h): State<RuntimeHandle>,
-    UrlPath(name): UrlPath<String>,
-    body: axum::body::Bytes,
-) -> Result<axum::Json<Typed>, ApiError> {
-    let req: InputRequest = json_body(&body)?;
-    let modes = h
-        .modes(&name)
-        .ok_or_else(|| ApiError::from(crate::runtime::error::no_agent(&name)))?;
-    let mut bytes = crate::runtime::pty::keys::encode_paste(&req.text, modes.bracketed_paste);
-    if req.submit {
-        bytes.push(b'\r');
-    }
-    if !h.input(&name, &bytes) {
-        return Err(ApiError(
-            StatusCode::CONFLICT,
-            "not_running",
-            format!("agent {name:?} has no running process"),
-        ));
-    }
-    Ok(axum::Json(Typed { typed: bytes.len() }))
-}
-
-/// The body of `POST /api/agents/{name}/approve`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct ApproveRequest {
-    /// Let the tool run (`true`) or refuse it (`false`).
-    allow: bool,
-}
-
-/// Answers the agent's pending permission request.
-///
-/// `{"allow": true}` lets the tool run; 409 when none is pending. Who
-/// decided is `api`, or `cli` for `nox` itself.
-#[utoipa::path(
-    post,
-    path = "/api/agents/{name}/approve",
-    operation_id = "approveAgent",
-    tag = "agents",
-    params(
-        ("name" = String, Path, description = "The agent"),
-        ("X-Nox-Client" = Option<String>, Header, description = "`cli` when `nox approve` decides; anything else counts as `api`"),
-    ),
-    request_body = ApproveRequest,
-    responses(
-        (status = 200, description = "The request was answered", body = Decision),
-        (status = 400, description = "The body is not an approval (`bad_json`)", body = ErrorBody),
-        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
-        (status = 409, description = "No permission request is pending (`conflict`)", body = ErrorBody),
-    )
-)]
-async fn approve(
-    State(h): State<RuntimeHandle>,
-    UrlPath(name): UrlPath<String>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<axum::Json<Decision>, ApiError> {
-    let req: ApproveRequest = json_body(&body)?;
-    let by = match headers.get("x-nox-client").and_then(|v| v.to_str().ok()) {
-        Some("cli") => "cli",
-        _ => "api",
-    };
-    let a = h.approve(&name, req.allow, by).await?;
-    Ok(axum::Json(Decision {
-        agent: name,
-        approval: a,
-        allow: req.allow,
-        by: by.to_string(),
-    }))
 }

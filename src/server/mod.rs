@@ -5,6 +5,7 @@
 //! time and size limits ([`listen`]).
 
 pub mod agents;
+pub mod agents_io;
 pub mod auth;
 pub mod error;
 pub mod events;
