@@ -41,7 +41,7 @@ pub fn start(ws: &Ws, args: &[&str]) -> (Child, String) {
 }
 
 /// One HTTP/1.1 request on TCP: (status, body).
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");

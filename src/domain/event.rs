@@ -5,6 +5,7 @@
 //! store, the Logs pane and every client read this one type.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::approval::{Approval, Outcome, first_line};
 use super::hook::HookEvent;
@@ -14,7 +15,7 @@ use super::{AgentKind, AgentStatus};
 
 /// One persisted event: its id (the store's row id, increasing), its time
 /// (ms since the Unix epoch) and what happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {
     /// Row id in the store; ids increase in the order events were committed.
     pub id: u64,
@@ -28,7 +29,7 @@ pub struct Event {
 /// What happened. Serialized adjacently tagged: `{"kind": "task.updated",
 /// "data": {...}}`; `kind` is also the SSE event name. Later kinds join
 /// this enum; readers skip kinds they do not know.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", content = "data")]
 #[non_exhaustive]
 pub enum EventBody {
@@ -91,6 +92,7 @@ pub enum EventBody {
     #[serde(rename = "task.delivery")]
     TaskDelivery {
         /// The task.
+        #[schema(value_type = u64)]
         task: TaskId,
         /// The agent.
         agent: String,
@@ -149,7 +151,7 @@ pub enum EventBody {
 }
 
 /// The outcome of typing a task's prompt into an agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum Delivery {
     /// The prompt was typed (bracketed paste + Enter); `bytes` long.

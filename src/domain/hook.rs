@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::AgentStatus;
 
@@ -20,7 +21,7 @@ pub const EVENTS: [&str; 8] = [
 ];
 
 /// A parsed hook payload (serialized tagged by `hook`, the event name).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "hook")]
 pub enum HookEvent {
     /// A session began or resumed (`source`: startup, resume, clear, compact).

@@ -7,6 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::task::TaskId;
 
@@ -24,7 +25,7 @@ pub const NOX: &str = "nox";
 pub const RESERVED_NAMES: [&str; 5] = [USER, NOX, "cli", "api", "plan"];
 
 /// What a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     /// Text from an agent or the user.
@@ -38,7 +39,7 @@ pub enum MessageKind {
 }
 
 /// Where a message is on its way (SPEC §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageState {
     /// Waiting in the receiver's inbox.
@@ -94,13 +95,14 @@ impl MessageKind {
 }
 
 /// One message, as stored and shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ToSchema)]
 pub struct Message {
     /// Row id.
+    #[schema(value_type = u64)]
     pub id: MessageId,
-    /// Sender: an agent, [`USER`] or [`NOX`].
+    /// Sender: an agent, `user` or `nox`.
     pub from: String,
-    /// Receiver: an agent, or [`USER`].
+    /// Receiver: an agent, or `user`.
     pub to: String,
     /// The text.
     pub text: String,
@@ -111,6 +113,7 @@ pub struct Message {
     /// Why it was refused, or how it was delivered (`stop hook`, `prompt`).
     pub reason: Option<String>,
     /// The task it concerns (a delegation, a result).
+    #[schema(value_type = Option<u64>)]
     pub task: Option<TaskId>,
     /// When it was sent, ms since the Unix epoch.
     pub created_ms: u64,

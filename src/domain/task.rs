@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A task id (positive, assigned by the store).
 pub type TaskId = u64;
@@ -15,7 +16,18 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
 /// Where a task is (SPEC §4).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Default,
+    ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum TaskStatus {
@@ -79,9 +91,10 @@ impl fmt::Display for TaskStatus {
 }
 
 /// A unit of work.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Task {
     /// Id.
+    #[schema(value_type = u64)]
     pub id: TaskId,
     /// One line.
     pub title: String,
@@ -92,6 +105,7 @@ pub struct Task {
     /// Capabilities an agent needs to take it.
     pub needs: Vec<String>,
     /// Tasks that must be `done` first.
+    #[schema(value_type = Vec<u64>)]
     pub after: Vec<TaskId>,
     /// Explicit assignee, or the agent holding the lease.
     pub assignee: Option<String>,
@@ -116,7 +130,7 @@ pub struct Task {
     #[serde(default)]
     pub created_ms: u64,
     /// Not to be delivered before this time (ms since the Unix epoch): the
-    /// backoff after a lost attempt ([`retry_backoff`]).
+    /// backoff after a lost attempt (`retry_backoff`: 1 s, 2 s, 4 s, … 60 s).
     #[serde(default)]
     pub retry_at: Option<u64>,
     /// Who created it: `user` (the dashboard), `cli`, `api`, `file:<name>`,
@@ -125,14 +139,16 @@ pub struct Task {
     pub created_by: String,
     /// The task its creator was working on when it delegated this one.
     #[serde(default)]
+    #[schema(value_type = Option<u64>)]
     pub parent: Option<TaskId>,
 }
 
 /// A task without its body and result: what boards and events carry.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct TaskSummary {
     /// Id.
+    #[schema(value_type = u64)]
     pub id: TaskId,
     /// One line.
     pub title: String,
@@ -141,6 +157,7 @@ pub struct TaskSummary {
     /// Capabilities an agent needs.
     pub needs: Vec<String>,
     /// Tasks that must be `done` first.
+    #[schema(value_type = Vec<u64>)]
     pub after: Vec<TaskId>,
     /// Explicit assignee, or the agent holding the lease.
     pub assignee: Option<String>,

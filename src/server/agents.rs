@@ -1,68 +1,38 @@
 //! `/api/agents` routes (SPEC §6): list, create, one, remove, start, stop,
-//! restart, screen, input, approve. An agent's JSON has its live status, pid,
-//! restarts, uptime and current task, and its `env` keys only: values may
-//! be secrets and never leave nox.
+//! restart (screen, input and approve are in [`super::agents_io`]). An
+//! agent's JSON ([`AgentView`]) has its live status, pid, restarts, uptime
+//! and current task, and its `env` keys only: values may be secrets and
+//! never leave nox.
 
-use std::time::SystemTime;
-
-use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::error::ErrorBody;
+use super::views::{AgentView, Removed};
 use super::{ApiError, json_body};
 use crate::config::edit::NewAgent;
 use crate::domain::{AgentKind, RestartPolicy};
 use crate::runtime::{AgentInfo, RuntimeHandle};
 
-pub(super) fn routes() -> Router<RuntimeHandle> {
-    Router::new()
-        .route("/api/agents", get(list).post(create))
-        .route("/api/agents/{name}", get(one).delete(remove))
-        .route("/api/agents/{name}/start", post(start))
-        .route("/api/agents/{name}/stop", post(stop))
-        .route("/api/agents/{name}/restart", post(restart))
-        .route("/api/agents/{name}/screen", get(screen))
-        .route("/api/agents/{name}/input", post(input))
-        .route("/api/agents/{name}/approve", post(approve))
+pub(super) fn routes() -> OpenApiRouter<RuntimeHandle> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(one, remove))
+        .routes(routes!(start))
+        .routes(routes!(stop))
+        .routes(routes!(restart))
+        .merge(super::agents_io::routes())
 }
 
-/// An agent as the API shows it.
+/// An agent as the API shows it ([`AgentView`]), as a JSON value.
 pub fn agent_json(a: &AgentInfo) -> Value {
-    let ms = |t: Option<SystemTime>| {
-        t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-            .map(|d| d.as_millis() as u64)
-    };
-    let uptime = a
-        .started_at
-        .filter(|_| a.status.is_live())
-        .and_then(|t| t.elapsed().ok())
-        .map(|d| d.as_secs());
-    json!({
-        "name": a.spec.name,
-        "kind": a.spec.kind,
-        "status": a.status,
-        "detail": a.detail,
-        "status_since_ms": ms(a.status_since),
-        "pid": a.pid,
-        "restarts": a.restarts,
-        "started_ms": ms(a.started_at),
-        "uptime_secs": uptime,
-        "current_task": a.task,
-        "approval": a.approval,
-        "delivery": a.job,
-        "inbox": a.inbox,
-        "command": a.spec.command,
-        "args": a.spec.args,
-        "cwd": a.spec.cwd,
-        "capabilities": a.spec.capabilities,
-        "isolation": a.spec.isolation,
-        "restart": a.spec.restart,
-        "env_keys": a.spec.env.keys().collect::<Vec<_>>(),
-    })
+    serde_json::to_value(AgentView::from(a)).unwrap_or(Value::Null)
 }
 
 fn find(h: &RuntimeHandle, name: &str) -> Result<AgentInfo, ApiError> {
@@ -70,19 +40,39 @@ fn find(h: &RuntimeHandle, name: &str) -> Result<AgentInfo, ApiError> {
         .ok_or_else(|| crate::runtime::error::no_agent(name).into())
 }
 
-async fn list(State(h): State<RuntimeHandle>) -> axum::Json<Value> {
-    axum::Json(Value::Array(h.agents().iter().map(agent_json).collect()))
+/// Every agent.
+#[utoipa::path(
+    get,
+    path = "/api/agents",
+    operation_id = "listAgents",
+    tag = "agents",
+    responses((status = 200, description = "The agents, in nox.toml's order", body = Vec<AgentView>))
+)]
+async fn list(State(h): State<RuntimeHandle>) -> axum::Json<Vec<AgentView>> {
+    axum::Json(h.agents().iter().map(AgentView::from).collect())
 }
 
+/// One agent.
+#[utoipa::path(
+    get,
+    path = "/api/agents/{name}",
+    operation_id = "getAgent",
+    tag = "agents",
+    params(("name" = String, Path, description = "The agent")),
+    responses(
+        (status = 200, description = "The agent", body = AgentView),
+        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
+    )
+)]
 async fn one(
     State(h): State<RuntimeHandle>,
     UrlPath(name): UrlPath<String>,
-) -> Result<axum::Json<Value>, ApiError> {
-    Ok(axum::Json(agent_json(&find(&h, &name)?)))
+) -> Result<axum::Json<AgentView>, ApiError> {
+    Ok(axum::Json(AgentView::from(&find(&h, &name)?)))
 }
 
 /// The body of `POST /api/agents` (`nox agent add`): an agent definition.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentRequest {
     /// `[a-z0-9][a-z0-9_-]{0,31}`.
@@ -127,21 +117,47 @@ impl AgentRequest {
     }
 }
 
+/// Adds an agent: writes it into nox.toml and starts it.
+#[utoipa::path(
+    post,
+    path = "/api/agents",
+    operation_id = "createAgent",
+    tag = "agents",
+    request_body = AgentRequest,
+    responses(
+        (status = 201, description = "The new agent", body = AgentView),
+        (status = 400, description = "The body is not an agent definition (`bad_json`)", body = ErrorBody),
+        (status = 409, description = "The name is taken (`conflict`)", body = ErrorBody),
+        (status = 422, description = "The definition is refused: a bad name, a reserved name, no command (`refused`)", body = ErrorBody),
+    )
+)]
 async fn create(
     State(h): State<RuntimeHandle>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let req: AgentRequest = json_body(&body)?;
     let info = h.add_agent(req.into_new()).await?;
-    Ok((StatusCode::CREATED, axum::Json(agent_json(&info))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(AgentView::from(&info))).into_response())
 }
 
+/// Stops an agent and removes it from nox.toml.
+#[utoipa::path(
+    delete,
+    path = "/api/agents/{name}",
+    operation_id = "removeAgent",
+    tag = "agents",
+    params(("name" = String, Path, description = "The agent")),
+    responses(
+        (status = 200, description = "The agent was removed", body = Removed),
+        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
+    )
+)]
 async fn remove(
     State(h): State<RuntimeHandle>,
     UrlPath(name): UrlPath<String>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Removed>, ApiError> {
     h.remove_agent(&name).await?;
-    Ok(axum::Json(json!({"removed": name})))
+    Ok(axum::Json(Removed { removed: name }))
 }
 
 fn control(
@@ -151,9 +167,22 @@ fn control(
 ) -> Result<Response, ApiError> {
     f(h, name)?;
     let info = find(h, name)?;
-    Ok((StatusCode::ACCEPTED, axum::Json(agent_json(&info))).into_response())
+    Ok((StatusCode::ACCEPTED, axum::Json(AgentView::from(&info))).into_response())
 }
 
+/// Starts the agent's process.
+#[utoipa::path(
+    post,
+    path = "/api/agents/{name}/start",
+    operation_id = "startAgent",
+    tag = "agents",
+    params(("name" = String, Path, description = "The agent")),
+    responses(
+        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment)", body = AgentView),
+        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not possible in the agent's state (`conflict`)", body = ErrorBody),
+    )
+)]
 async fn start(
     State(h): State<RuntimeHandle>,
     UrlPath(name): UrlPath<String>,
@@ -161,6 +190,19 @@ async fn start(
     control(&h, &name, RuntimeHandle::start_agent)
 }
 
+/// Stops the agent's process (SIGTERM, then SIGKILL after the grace period).
+#[utoipa::path(
+    post,
+    path = "/api/agents/{name}/stop",
+    operation_id = "stopAgent",
+    tag = "agents",
+    params(("name" = String, Path, description = "The agent")),
+    responses(
+        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment)", body = AgentView),
+        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not possible in the agent's state (`conflict`)", body = ErrorBody),
+    )
+)]
 async fn stop(
     State(h): State<RuntimeHandle>,
     UrlPath(name): UrlPath<String>,
@@ -168,81 +210,22 @@ async fn stop(
     control(&h, &name, RuntimeHandle::stop_agent)
 }
 
+/// Stops and starts the agent's process.
+#[utoipa::path(
+    post,
+    path = "/api/agents/{name}/restart",
+    operation_id = "restartAgent",
+    tag = "agents",
+    params(("name" = String, Path, description = "The agent")),
+    responses(
+        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment)", body = AgentView),
+        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not possible in the agent's state (`conflict`)", body = ErrorBody),
+    )
+)]
 async fn restart(
     State(h): State<RuntimeHandle>,
     UrlPath(name): UrlPath<String>,
 ) -> Result<Response, ApiError> {
     control(&h, &name, RuntimeHandle::restart_agent)
-}
-
-async fn screen(
-    State(h): State<RuntimeHandle>,
-    UrlPath(name): UrlPath<String>,
-) -> Result<axum::Json<Value>, ApiError> {
-    let s = h
-        .screen(&name, 0)
-        .ok_or_else(|| ApiError::from(crate::runtime::error::no_agent(&name)))?;
-    Ok(axum::Json(json!({
-        "rows": s.lines(),
-        "cursor": s.cursor.map(|(r, c)| [r, c]),
-        "cols": s.cols,
-        "rows_n": s.rows,
-        "title": s.title,
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InputRequest {
-    text: String,
-    #[serde(default)]
-    submit: bool,
-}
-
-async fn input(
-    State(h): State<RuntimeHandle>,
-    UrlPath(name): UrlPath<String>,
-    body: axum::body::Bytes,
-) -> Result<axum::Json<Value>, ApiError> {
-    let req: InputRequest = json_body(&body)?;
-    let modes = h
-        .modes(&name)
-        .ok_or_else(|| ApiError::from(crate::runtime::error::no_agent(&name)))?;
-    let mut bytes = crate::runtime::pty::keys::encode_paste(&req.text, modes.bracketed_paste);
-    if req.submit {
-        bytes.push(b'\r');
-    }
-    if !h.input(&name, &bytes) {
-        return Err(ApiError(
-            StatusCode::CONFLICT,
-            "not_running",
-            format!("agent {name:?} has no running process"),
-        ));
-    }
-    Ok(axum::Json(json!({"typed": bytes.len()})))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ApproveRequest {
-    allow: bool,
-}
-
-/// Answers the agent's pending permission request: `{"allow": true}`; 409
-/// when none is pending. Who decided is `api`, or `cli` for `nox` itself.
-async fn approve(
-    State(h): State<RuntimeHandle>,
-    UrlPath(name): UrlPath<String>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<axum::Json<Value>, ApiError> {
-    let req: ApproveRequest = json_body(&body)?;
-    let by = match headers.get("x-nox-client").and_then(|v| v.to_str().ok()) {
-        Some("cli") => "cli",
-        _ => "api",
-    };
-    let a = h.approve(&name, req.allow, by).await?;
-    Ok(axum::Json(
-        json!({"agent": name, "approval": a, "allow": req.allow, "by": by}),
-    ))
 }

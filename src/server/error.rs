@@ -3,10 +3,29 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::limits::{MAX_REQUEST, REQUEST_TIMEOUT_SECS};
 use crate::runtime::RuntimeError;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "not_found", "message": "no agent named \"ghost\""}}))]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The code and message of an error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A machine-readable code (`bad_json`, `not_found`, `conflict`,
+    /// `refused`, `too_large`, `rate_limited`, `unauthorized`, …).
+    pub code: String,
+    /// What happened, for people.
+    pub message: String,
+}
 
 /// An API error: status, machine code, human message.
 #[derive(Debug)]
@@ -36,11 +55,13 @@ impl From<RuntimeError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            axum::Json(json!({"error": {"code": self.1, "message": self.2}})),
-        )
-            .into_response()
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.1.to_string(),
+                message: self.2,
+            },
+        };
+        (self.0, axum::Json(body)).into_response()
     }
 }
 

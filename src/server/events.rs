@@ -10,27 +10,46 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::routing::get;
 use futures_util::Stream;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::{ApiError, feed};
 use crate::runtime::RuntimeHandle;
 
-pub(super) fn routes() -> Router<RuntimeHandle> {
-    Router::new().route("/api/events", get(events))
+pub(super) fn routes() -> OpenApiRouter<RuntimeHandle> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// Replay the events after this id (`Last-Event-ID` wins when both are sent).
     since: Option<u64>,
+    /// Keep the stream open for live events after the replay (default `true`).
     follow: Option<bool>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    operation_id = "events",
+    tag = "events",
+    params(
+        EventsQuery,
+        ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event id (the SSE reconnection header)"),
+    ),
+    responses(
+        (status = 200, description = "A `text/event-stream`: `id: <event id>`, `event: <kind>`, `data: <Event as JSON>`; a comment line every 15 s keeps it open. A client that leaves 1024 events (or 8 MiB) unread is dropped and may reconnect with `Last-Event-ID`", body = String, content_type = "text/event-stream"),
+        (status = 400, description = "`Last-Event-ID` is not an event id (`bad_id`), or a bad query (`bad_request`)", body = ErrorBody),
+    )
+)]
 async fn events(
     State(h): State<RuntimeHandle>,
     headers: HeaderMap,

@@ -4,41 +4,58 @@
 //! unknown sender or empty text, 413 too large, 429 rate limited — that
 //! message is kept as `refused`).
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::tasks::AGENT_HEADER;
 use super::{ApiError, json_body};
 use crate::domain::message::USER;
-use crate::domain::{MessageKind, NewMessage};
+use crate::domain::{Message, MessageKind, NewMessage};
 use crate::runtime::RuntimeHandle;
 
-pub(super) fn routes() -> Router<RuntimeHandle> {
-    Router::new().route("/api/messages", get(list).post(send))
+pub(super) fn routes() -> OpenApiRouter<RuntimeHandle> {
+    OpenApiRouter::new().routes(routes!(list, send))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only the messages sent by or to this agent (or `user`).
     agent: Option<String>,
+    /// The newest `limit` messages; 0 (the default): all.
     #[serde(default)]
+    #[param(minimum = 0)]
     limit: usize,
 }
 
+/// The message flow, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/messages",
+    operation_id = "listMessages",
+    tag = "messages",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The messages, oldest first", body = Vec<Message>),
+        (status = 400, description = "A bad query, e.g. a `limit` that is not a number (`bad_query`)", body = ErrorBody),
+    )
+)]
 async fn list(
     State(h): State<RuntimeHandle>,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Vec<Message>>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
-    Ok(axum::Json(json!(h.messages(q.agent, q.limit).await?)))
+    Ok(axum::Json(h.messages(q.agent, q.limit).await?))
 }
 
 /// The body of `POST /api/messages`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
     /// Sender (default `user`); an agent's MCP server sends its own name,
@@ -51,6 +68,23 @@ pub struct MessageRequest {
     pub text: String,
 }
 
+/// Sends a message: it waits in the receiver's inbox until delivered.
+#[utoipa::path(
+    post,
+    path = "/api/messages",
+    operation_id = "sendMessage",
+    tag = "messages",
+    params(("X-Nox-Agent" = Option<String>, Header, description = "The sending agent (`nox mcp --agent`); `from` must agree")),
+    request_body = MessageRequest,
+    responses(
+        (status = 201, description = "The message, queued (or shown, when sent to the user)", body = Message),
+        (status = 400, description = "The body is not a message (`bad_json`)", body = ErrorBody),
+        (status = 404, description = "No such receiver (`not_found`)", body = ErrorBody),
+        (status = 413, description = "The text is over the limit (`too_large`)", body = ErrorBody),
+        (status = 422, description = "An unknown sender, empty text (`refused`), or `X-Nox-Agent` and `from` disagree (`bad_sender`)", body = ErrorBody),
+        (status = 429, description = "Too many messages between the two (`rate_limited`); the message is kept as `refused`", body = ErrorBody),
+    )
+)]
 async fn send(
     State(h): State<RuntimeHandle>,
     headers: HeaderMap,
@@ -81,5 +115,5 @@ async fn send(
             task: None,
         })
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!(m))).into_response())
+    Ok((StatusCode::CREATED, axum::Json(m)).into_response())
 }

@@ -5,6 +5,7 @@
 //! time and size limits ([`listen`]).
 
 pub mod agents;
+pub mod agents_io;
 pub mod auth;
 pub mod error;
 pub mod events;
@@ -12,20 +13,23 @@ pub mod feed;
 pub mod layers;
 pub mod listen;
 pub mod messages;
+pub mod openapi;
 pub mod stall;
 pub mod tasks;
+pub mod views;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::net::UnixListener;
+use utoipa::IntoParams;
 
 pub use error::ApiError;
+use error::ErrorBody;
 
 use crate::domain::hook::HookEvent;
 use crate::runtime::RuntimeHandle;
@@ -45,27 +49,12 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-/// The routes served on the socket and on `--listen`: those that answer at
-/// once under the handler deadline ([`layers::handler_deadline`]), the hook
-/// routes (which wait for a decision) and the event stream without it, all
-/// in the middleware of [`layers::apply`].
+/// The routes served on the socket and on `--listen` (each described in
+/// [`openapi::api`], which puts the handler deadline on all but the routes
+/// that wait), in the middleware of [`layers::apply`].
 pub fn router(handle: RuntimeHandle) -> Router {
-    let prompt = Router::new()
-        .route("/health", get(health))
-        .merge(agents::routes())
-        .merge(tasks::routes())
-        .merge(messages::routes())
-        .route_layer(layers::handler_deadline());
-    let waiting = Router::new()
-        .route("/hook/{event}", post(hook))
-        .merge(events::routes());
-    layers::apply(
-        Router::new()
-            .merge(prompt)
-            .merge(waiting)
-            .fallback(error::no_route),
-    )
-    .with_state(handle)
+    let (routes, _) = openapi::api().split_for_parts();
+    layers::apply(routes.fallback(error::no_route)).with_state(handle)
 }
 
 /// Parses a JSON body; a 400 naming what is wrong.
@@ -74,20 +63,53 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiEr
         .map_err(|e| ApiError::bad_request("bad_json", format!("bad request body: {e}")))
 }
 
-async fn health(State(h): State<RuntimeHandle>) -> Result<axum::Json<Value>, ApiError> {
+/// Whether the instance answers; needs no token on TCP.
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "health",
+    responses((status = 200, description = "The instance answers", body = views::Health))
+)]
+async fn health(State(h): State<RuntimeHandle>) -> Result<axum::Json<views::Health>, ApiError> {
     let counts = h.task_counts().await?;
-    Ok(axum::Json(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "agents": h.agents().len(),
-        "tasks": counts,
-    })))
+    Ok(axum::Json(views::Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        agents: h.agents().len(),
+        tasks: counts,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HookQuery {
+    /// The agent the hook ran for.
     agent: String,
 }
+
+/// Internal: a Claude Code hook event of an agent.
+///
+/// Sent by `nox hook EVENT --agent NAME`, which Claude Code runs; not a
+/// public interface.
+#[utoipa::path(
+    post,
+    path = "/hook/{event}",
+    operation_id = "hook",
+    tag = "internal",
+    params(
+        ("event" = String, Path, description = "The hook event (`SessionStart`, `UserPromptSubmit`, `PreToolUse`, `PermissionRequest`, `PostToolUse`, `Notification`, `Stop`, `SessionEnd`)"),
+        HookQuery,
+    ),
+    request_body(content = Object, description = "The hook's JSON payload as Claude Code wrote it on stdin", content_type = "application/json"),
+    responses(
+        (status = 200, description = "What the hook prints for Claude Code (JSON text, often empty)", body = String, content_type = "text/plain"),
+        (status = 400, description = "The payload is not JSON (`bad_json`) or not a valid hook (`bad_hook`)", body = ErrorBody),
+        (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
+        (status = 422, description = "The agent takes no hooks (`refused`)", body = ErrorBody),
+    ),
+    extensions(("x-internal" = json!(true)))
+)]
 
 async fn hook(
     State(h): State<RuntimeHandle>,
