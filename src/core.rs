@@ -154,10 +154,13 @@ impl Core {
         raise_nofile();
         let (events, _) = broadcast::channel::<Event>(EVENT_BACKLOG);
         let publish = events.clone();
+        let metrics = Arc::new(crate::runtime::metrics::Metrics::default());
+        let counted = Arc::clone(&metrics);
         let db = ws.dir().join("nox.db");
         let store = Store::open_publishing(
             &db,
             Box::new(move |e| {
+                counted.observe(e);
                 let _ = publish.send(e.clone());
             }),
         )
@@ -194,6 +197,7 @@ impl Core {
         }
         let handle = runtime::start(
             RuntimeOptions {
+                metrics,
                 workspace: ws.clone(),
                 scrollback: opts.scrollback,
                 backend: Arc::clone(&backend) as Arc<dyn crate::runtime::pty::PtyBackend>,

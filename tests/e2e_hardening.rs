@@ -12,14 +12,7 @@ use crate::support::{
     wait_socket,
 };
 
-const SHELL: &str = r#"
-[[agent]]
-name = "sh"
-command = "bash"
-args = ["--norc", "--noprofile", "-i"]
-env = { PS1 = "ready> " }
-ready_pattern = 'ready>\s*$'
-"#;
+const SHELL: &str = crate::support::BASH_SH;
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777

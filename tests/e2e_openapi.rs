@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
     ("post", "/hook/{event}"),
     ("get", "/api/openapi.json"),
+    ("get", "/metrics"),
     ("get", "/api/agents"),
     ("post", "/api/agents"),
     ("get", "/api/agents/{name}"),

@@ -178,14 +178,7 @@ fn located(src: &str, want: &str, message: &str) {
     assert!(tmp.is_empty(), "a bad plan makes no workspace");
 }
 
-const SH: &str = r#"
-[[agent]]
-name = "sh"
-command = "bash"
-args = ["--norc", "--noprofile", "-i"]
-env = { PS1 = "ready> " }
-ready_pattern = 'ready>\s*$'
-"#;
+const SH: &str = crate::support::BASH_SH;
 
 #[test]
 fn plan_errors_name_file_line_and_column_and_exit_2() {

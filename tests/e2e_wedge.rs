@@ -9,14 +9,7 @@ use std::time::{Duration, Instant};
 use crate::e2e_claude::claude_bin;
 use crate::support::{NoxPty, Ws, eventually, nox_cmd, nox_ok, socket_call, tasks, wait_socket};
 
-const SHELL: &str = r#"
-[[agent]]
-name = "sh"
-command = "bash"
-args = ["--norc", "--noprofile", "-i"]
-env = { PS1 = "ready> " }
-ready_pattern = 'ready>\s*$'
-"#;
+const SHELL: &str = crate::support::BASH_SH;
 
 fn show(ws: &Ws, id: u64) -> serde_json::Value {
     serde_json::from_str(&nox_ok(ws, &["task", "show", &id.to_string(), "--json"])).expect("json")

@@ -19,6 +19,7 @@ mod e2e_inbox;
 mod e2e_lifecycle;
 mod e2e_mcp;
 mod e2e_messages;
+mod e2e_metrics;
 mod e2e_openapi;
 mod e2e_resize;
 mod e2e_run;

@@ -101,6 +101,9 @@ pub struct RuntimeOptions {
     pub instance: String,
     /// One cgroup per agent, where one is writable.
     pub cgroups: Option<Arc<crate::sys::cgroup::Cgroups>>,
+    /// The instance's metrics (`GET /metrics`); committed events are
+    /// counted by the store's publisher.
+    pub metrics: Arc<super::metrics::Metrics>,
     /// `[[policy]]` rules that answer permission requests.
     pub policies: Vec<crate::domain::approval::Policy>,
     /// Messages per agent pair and its window in seconds (`[routing]`).
@@ -165,6 +168,7 @@ pub struct RuntimeHandle {
     /// The workspace this runtime serves.
     pub workspace: Workspace,
     pub(crate) inbox: Arc<super::inbox::Inbox>,
+    pub(crate) metrics: Arc<super::metrics::Metrics>,
 }
 
 fn gone<T>(_: T) -> RuntimeError {
@@ -383,6 +387,35 @@ impl RuntimeHandle {
     /// Every task, by priority then id.
     pub async fn tasks(&self) -> Result<Vec<Task>> {
         self.read(|c| crate::store::tasks::list(c, None)).await
+    }
+
+    /// The instance's metrics.
+    pub fn metrics(&self) -> &super::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// The Prometheus exposition of [`super::metrics::Metrics`] with the
+    /// states read now: agents (status, restarts, PTY bytes) from the
+    /// registry, task and message counts from the store.
+    pub async fn metrics_text(&self) -> Result<String> {
+        let agents = self
+            .registry
+            .lock()
+            .iter()
+            .map(|e| super::metrics::AgentSample {
+                name: e.info.spec.name.clone(),
+                status: e.info.status,
+                restarts: e.info.restarts,
+                bytes_in: e.term.bytes_in(),
+                bytes_out: e.term.bytes_out(),
+            })
+            .collect();
+        let now = super::metrics::Snapshot {
+            agents,
+            tasks: self.task_counts().await?,
+            messages: self.read(crate::store::messages::counts).await?,
+        };
+        Ok(self.metrics.render(&now))
     }
 
     /// Tasks by status (`{"queued": 2, "done": 5}`), for `/health`.

@@ -12,6 +12,7 @@ mod agent_status;
 pub mod error;
 pub mod handle;
 mod inbox;
+pub mod metrics;
 pub mod pty;
 pub mod scheduler;
 pub mod screen;

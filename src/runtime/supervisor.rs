@@ -69,6 +69,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         store: opts.store,
         workspace: opts.workspace,
         inbox,
+        metrics: opts.metrics,
     };
     tokio::spawn(sup.run(cmd_rx));
     handle

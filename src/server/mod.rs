@@ -13,6 +13,7 @@ pub mod feed;
 pub mod layers;
 pub mod listen;
 pub mod messages;
+pub mod metrics;
 pub mod openapi;
 pub mod stall;
 pub mod tasks;
@@ -54,7 +55,14 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
 /// that wait), in the middleware of [`layers::apply`].
 pub fn router(handle: RuntimeHandle) -> Router {
     let (routes, _) = openapi::api().split_for_parts();
-    layers::apply(routes.fallback(error::no_route)).with_state(handle)
+    layers::apply(routes.fallback(error::no_route))
+        // Added last, so it times the whole stack; as a `Router::layer`, it
+        // still sees the matched route.
+        .layer(axum::middleware::from_fn_with_state(
+            handle.clone(),
+            metrics::track,
+        ))
+        .with_state(handle)
 }
 
 /// Parses a JSON body; a 400 naming what is wrong.

@@ -59,6 +59,7 @@ pub fn api() -> OpenApiRouter<RuntimeHandle> {
         .merge(super::agents::routes())
         .merge(super::tasks::routes())
         .merge(super::messages::routes())
+        .merge(super::metrics::routes())
         .route_layer(super::layers::handler_deadline());
     // Routes that wait: a hook for a decision (up to 600 s), the event
     // stream for ever.

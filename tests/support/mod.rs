@@ -10,6 +10,17 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+/// An interactive bash agent `sh` whose prompt is `ready> ` (its ready
+/// pattern): tasks complete when it prints the prompt again.
+pub const BASH_SH: &str = r#"
+[[agent]]
+name = "sh"
+command = "bash"
+args = ["--norc", "--noprofile", "-i"]
+env = { PS1 = "ready> " }
+ready_pattern = 'ready>\s*$'
+"#;
+
 /// The nox binary under test.
 pub fn nox_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nox"))

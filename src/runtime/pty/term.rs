@@ -46,6 +46,7 @@ pub struct Term {
     last_user_input_ms: AtomicU64,
     sync_since_ms: AtomicU64,
     bytes_in: AtomicU64,
+    bytes_out: Arc<AtomicU64>,
     resets: AtomicU64,
 }
 
@@ -97,6 +98,7 @@ impl Term {
             last_user_input_ms: AtomicU64::new(0),
             sync_since_ms: AtomicU64::new(0),
             bytes_in: AtomicU64::new(0),
+            bytes_out: Arc::new(AtomicU64::new(0)),
             resets: AtomicU64::new(0),
         }
     }
@@ -123,6 +125,7 @@ impl Term {
             vt100::Parser::new_with_callbacks(rows, cols, self.scrollback, Answers::default());
         let (tx, rx) = mpsc::channel::<Vec<u8>>();
         let mut writer = proc.writer;
+        let written = Arc::clone(&self.bytes_out);
         let _ = std::thread::Builder::new()
             .name("nox-pty-writer".into())
             .spawn(move || {
@@ -134,6 +137,7 @@ impl Term {
                     {
                         break;
                     }
+                    written.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 }
             });
         *lock(&self.input) = Some(tx);
@@ -413,6 +417,12 @@ impl Term {
     /// Total bytes of output ingested.
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in.load(Ordering::Relaxed)
+    }
+
+    /// Total bytes written to the PTY (typed input, prompts, answers to
+    /// the agent's terminal queries), across its processes.
+    pub fn bytes_out(&self) -> u64 {
+        self.bytes_out.load(Ordering::Relaxed)
     }
 
     /// Runs `f` on the parser (screen and callbacks state) under its lock.
