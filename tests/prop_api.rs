@@ -1,7 +1,8 @@
 //! A property test of the API: random bodies — bytes, and JSON objects made
 //! of the routes' own field names with values of every type — sent by POST to
 //! every POST route of a running `nox --headless` instance, over the
-//! socket and over loopback, never get a 5xx.
+//! socket and over loopback, never get a 5xx. Routes and field names come
+//! from the OpenAPI description, so what is added later is covered.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -13,49 +14,69 @@ use serde_json::{Map, Value, json};
 
 use crate::support::Ws;
 
-const ROUTES: &[&str] = &[
-    "/api/agents",
-    "/api/agents/sh/start",
-    "/api/agents/sh/stop",
-    "/api/agents/sh/restart",
-    "/api/agents/sh/input",
-    "/api/agents/sh/approve",
-    "/api/agents/ghost/approve",
-    "/api/tasks",
-    "/api/tasks/1/cancel",
-    "/api/tasks/1/assign",
-    "/api/tasks/1/complete",
-    "/api/tasks/999/assign",
-    "/api/messages",
-    "/hook/Stop?agent=sh",
-    "/hook/PreToolUse?agent=ghost",
-];
+/// Every POST route of the OpenAPI description (so a route added later is
+/// covered), with its parameters filled in both ways: a name or id that
+/// exists and one that does not.
+fn routes(spec: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        if item.get("post").is_none() {
+            continue;
+        }
+        for (name, id, event) in [
+            ("sh", "1", "Stop?agent=sh"),
+            ("ghost", "999", "PreToolUse?agent=ghost"),
+        ] {
+            out.push(
+                path.replace("{name}", name)
+                    .replace("{id}", id)
+                    .replace("{event}", event),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
 
-const FIELDS: &[&str] = &[
-    "name",
-    "kind",
-    "command",
-    "args",
-    "capabilities",
-    "isolation",
-    "restart",
-    "text",
-    "submit",
-    "allow",
-    "title",
-    "body",
-    "priority",
-    "needs",
-    "after",
-    "assign",
-    "agent",
-    "summary",
-    "from",
-    "to",
-    "session_id",
-    "tool_name",
-    "tool_input",
-];
+/// The field names of every request body in the description, and the
+/// hook payload's (whose body is Claude Code's JSON, not a schema of ours).
+fn fields(spec: &Value) -> Vec<String> {
+    let mut out = vec![
+        "session_id".to_string(),
+        "tool_name".to_string(),
+        "tool_input".to_string(),
+        "stop_hook_active".to_string(),
+    ];
+    let schemas = &spec["components"]["schemas"];
+    for item in spec["paths"].as_object().expect("paths").values() {
+        let mut refs = Vec::new();
+        refs_in(&item["post"]["requestBody"], &mut refs);
+        for name in refs {
+            let name = name.trim_start_matches("#/components/schemas/");
+            if let Some(props) = schemas[name]["properties"].as_object() {
+                out.extend(props.keys().cloned());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every `$ref` under `v` (a body may be `oneOf` null and a schema).
+fn refs_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                out.push(r.to_string());
+            }
+            m.values().for_each(|x| refs_in(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs_in(x, out)),
+        _ => {}
+    }
+}
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -70,34 +91,32 @@ fn scalar() -> impl Strategy<Value = Value> {
     ]
 }
 
-fn value() -> impl Strategy<Value = Value> {
-    scalar().prop_recursive(2, 16, 4, |inner| {
+fn value(fields: Vec<String>) -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(2, 16, 4, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(FIELDS), inner), 0..4).prop_map(|kv| {
-                Value::Object(
-                    kv.into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect::<Map<_, _>>(),
-                )
-            }),
+            prop::collection::vec((prop::sample::select(fields.clone()), inner), 0..4)
+                .prop_map(|kv| { Value::Object(kv.into_iter().collect::<Map<_, _>>(),) }),
         ]
     })
 }
 
-fn body() -> impl Strategy<Value = Vec<u8>> {
+fn body(fields: &[String]) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..256),
-        prop::collection::vec((prop::sample::select(FIELDS), value()), 0..6).prop_map(|kv| {
-            Value::Object(
-                kv.into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect::<Map<_, _>>(),
-            )
-            .to_string()
-            .into_bytes()
+        prop::collection::vec(
+            (
+                prop::sample::select(fields.to_vec()),
+                value(fields.to_vec())
+            ),
+            0..6
+        )
+        .prop_map(|kv| {
+            Value::Object(kv.into_iter().collect::<Map<_, _>>())
+                .to_string()
+                .into_bytes()
         }),
-        value().prop_map(|v| v.to_string().into_bytes()),
+        value(fields.to_vec()).prop_map(|v| v.to_string().into_bytes()),
     ]
 }
 
@@ -147,11 +166,18 @@ fn random_bodies_on_every_post_route_never_get_a_5xx() {
         failure_persistence: None,
         ..ProptestConfig::default()
     };
-    proptest!(config, |(route in prop::sample::select(ROUTES), body in body())| {
-        let (st, text) = nox::client::request(&socket, "POST", route, &[], Some(&body), Duration::from_secs(15))
+    let spec = nox::server::openapi::spec();
+    let spec = serde_json::to_value(&spec).expect("the description as JSON");
+    let (routes, fields) = (routes(&spec), fields(&spec));
+    assert!(
+        routes.len() >= 20 && fields.iter().any(|f| f == "agent"),
+        "{routes:?} {fields:?}"
+    );
+    proptest!(config, |(route in prop::sample::select(routes.clone()), body in body(&fields))| {
+        let (st, text) = nox::client::request(&socket, "POST", &route, &[], Some(&body), Duration::from_secs(15))
             .expect("an answer on the socket");
         prop_assert!(st < 500, "socket POST {route} {:?} → {st}: {text}", String::from_utf8_lossy(&body));
-        let st = tcp_post(&addr, &token, route, &body);
+        let st = tcp_post(&addr, &token, &route, &body);
         prop_assert!((1..500).contains(&st), "loopback POST {route} {:?} → {st}", String::from_utf8_lossy(&body));
     });
 }
