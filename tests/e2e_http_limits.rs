@@ -2,7 +2,8 @@
 //! with unread input resets it: a body over 2 MiB (declared or chunked) is
 //! answered 413 and the client reads that answer (the lingering close
 //! drains the rest), and a client that stalls its body gets 408 instead of
-//! holding the connection.
+//! holding the connection. Requests are traced at debug level, headers (the
+//! bearer token) left out.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -107,6 +108,43 @@ fn oversized_and_stalled_bodies_get_their_answer_on_loopback() {
     // Nothing of these became a task, and the listener still serves.
     let tasks = crate::support::socket_get(ws.path(), "/api/tasks");
     assert_eq!(tasks.as_array().map(Vec::len), Some(0), "{tasks}");
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+}
+
+#[test]
+fn requests_are_traced_at_debug_without_their_headers() {
+    let ws = Ws::new("[[agent]]\nname = \"off\"\ncommand = \"sh\"\nautostart = false\n");
+    let (mut nox, first) = start(&ws, &["--listen", ":0", "--verbose"]);
+    let addr = first.trim_start_matches("listening on http://").to_string();
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let token = token.trim();
+    let bearer = format!("Bearer {token}");
+    let (st, _) = crate::e2e_headless::http(
+        &addr,
+        "GET",
+        "/api/agents/off",
+        &[("Host", addr.as_str()), ("Authorization", bearer.as_str())],
+    );
+    assert_eq!(st, 200);
+    let log = || {
+        let mut text = String::new();
+        for e in std::fs::read_dir(ws.file(".nox/logs"))
+            .expect("logs")
+            .flatten()
+        {
+            if e.file_name().to_string_lossy().starts_with("nox.log") {
+                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        text
+    };
+    crate::support::eventually("the request's span is logged", 10, || {
+        log()
+            .lines()
+            .any(|l| l.contains("uri=/api/agents/off") && l.contains("finished processing request"))
+    });
+    assert!(!log().contains(token), "the bearer token reached the log");
     crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
     assert_eq!(nox.wait().expect("wait").code(), Some(0));
 }
