@@ -70,6 +70,13 @@ Authorization: Bearer {token}
             Conn::Unix(s)
         }
     };
+    // A stream that goes silent (no event, no keep-alive) fails a test
+    // instead of hanging it.
+    let limit = Some(Duration::from_secs(30));
+    match &conn {
+        Conn::Tcp(s) => s.set_read_timeout(limit).expect("timeout"),
+        Conn::Unix(s) => s.set_read_timeout(limit).expect("timeout"),
+    }
     let mut r = BufReader::new(conn.reader());
     let mut status = String::new();
     r.read_line(&mut status).expect("status line");
@@ -239,6 +246,51 @@ fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
         seen.lock().expect("seen").len() >= all.len()
     });
     assert_eq!(seen.lock().expect("seen")[..all.len()], all[..]);
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+}
+
+#[test]
+fn each_event_names_its_store_id_and_kind_and_an_idle_stream_gets_keep_alives() {
+    let ws = Ws::new(TOML);
+    let (mut nox, _) = start(&ws, &[]);
+    add_tasks(&ws, 1, "one");
+    let (_conn, mut r) = open(&Target::Unix(ws.file(".nox/nox.sock")), None);
+    // Each event: `id:` its store id, `event:` its kind, `data:` the event.
+    let mut fields = std::collections::BTreeMap::new();
+    let mut events = Vec::new();
+    let mut comment = None;
+    while comment.is_none() {
+        let mut line = String::new();
+        assert!(
+            r.read_line(&mut line).expect("read") > 0,
+            "the stream ended"
+        );
+        let line = line.trim_end_matches(['\r', '\n']).to_string();
+        if let Some(c) = line.strip_prefix(':') {
+            // Nothing happens after the replay: a keep-alive comment (every
+            // 15 s) keeps the stream open.
+            comment = Some(c.to_string());
+        } else if line.is_empty() {
+            events.push(std::mem::take(&mut fields));
+        } else if let Some((k, v)) = line.split_once(": ") {
+            fields.insert(k.to_string(), v.to_string());
+        }
+    }
+    assert!(!events.is_empty());
+    for e in &events {
+        let data: serde_json::Value = serde_json::from_str(&e["data"]).expect("data is JSON");
+        assert_eq!(e["id"], data["id"].to_string(), "{e:?}");
+        assert_eq!(
+            e["event"],
+            data["kind"].as_str().unwrap_or_default(),
+            "{e:?}"
+        );
+    }
+    assert!(
+        events.iter().any(|e| e["event"] == "task.created"),
+        "{events:?}"
+    );
     crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
     assert_eq!(nox.wait().expect("wait").code(), Some(0));
 }
