@@ -242,7 +242,7 @@ fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
     // land during the replay reach the client once, not from the replay
     // and again live.
     let ws_root = ws.path().to_path_buf();
-    let adder = std::thread::spawn(move || {
+    let writer = std::thread::spawn(move || {
         for i in 0..100 {
             let body = serde_json::json!({"title": format!("during {i}")});
             let _ = nox::client::request(
@@ -258,7 +258,7 @@ fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
     let (_conn, r) = open(&target, got.last().copied());
     let s = Arc::clone(&seen);
     std::thread::spawn(move || collect(r, &s));
-    adder.join().expect("adder");
+    writer.join().expect("writer");
     let all = stored(&ws);
     let end = *all.last().expect("events");
     eventually("the rest arrives", 30, || last(&seen) == Some(end));
