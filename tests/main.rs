@@ -22,6 +22,7 @@ mod e2e_messages;
 mod e2e_metrics;
 mod e2e_openapi;
 mod e2e_resize;
+mod e2e_routes;
 mod e2e_run;
 mod e2e_sse;
 mod e2e_storm;
