@@ -666,13 +666,13 @@ fn walk(api: &Api, tag: &str) -> Value {
         (Some("sh"), Some(true)),
         "{assigned}"
     );
-    // An unknown agent is `not_found` here (the description says 422).
+    // An unknown agent in the body is an invalid field, as at creation.
     api.fails(
         "POST",
         &format!("/api/tasks/{later_id}/assign"),
         Some(&json!({"agent": "ghost"})),
-        404,
-        "not_found",
+        422,
+        "refused",
     );
     api.fails_with(
         "POST",
@@ -795,15 +795,13 @@ fn walk(api: &Api, tag: &str) -> Value {
         404,
         "not_found",
     );
-    // An unknown task is a `conflict` here (the description says 404): the
-    // agent does not hold it.
     api.fails_with(
         "POST",
         "/api/tasks/999999/complete",
         &[("X-Nox-Agent", "sh")],
         Some(summary.to_string().as_bytes()),
-        409,
-        "conflict",
+        404,
+        "not_found",
     );
 
     // sh still runs `sleep 600`: a restart gives it a new shell.

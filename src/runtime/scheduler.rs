@@ -18,7 +18,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::agent::{AgentCmd, Deliver, Signal, Work};
 use super::agent_job::JobUpdate;
-use super::error::{Result, RuntimeError, no_agent};
+use super::error::{Result, RuntimeError};
 use super::handle::Registry;
 use crate::domain::limits::{LimitError, check_task};
 use crate::domain::task::{Candidate, route};
@@ -236,8 +236,10 @@ impl Scheduler {
                 self.dispatch().await;
             }
             SchedCmd::Assign(id, agent, reply) => {
+                // An unknown name in the body is an invalid field (422), as
+                // when a task is created with one.
                 if let Some(a) = agent.as_deref().filter(|a| !self.known(a)) {
-                    let _ = reply.send(Err(no_agent(a)));
+                    let _ = reply.send(Err(unknown_assignee(a)));
                     return;
                 }
                 let r = db(&self.store, move |c| {
@@ -256,9 +258,7 @@ impl Scheduler {
             LimitError::TooLarge(m) => RuntimeError::TooLarge(m),
         })?;
         if let Some(a) = new.assignee.as_deref().filter(|a| !self.known(a)) {
-            return Err(RuntimeError::Refused(format!(
-                "cannot assign to {a:?}: no agent of that name"
-            )));
+            return Err(unknown_assignee(a));
         }
         let mut new = new;
         if new.parent.is_none() && self.known(&new.created_by) {
@@ -285,7 +285,8 @@ impl Scheduler {
     }
 
     /// Agent `agent` reports its running task `id` done with `summary`
-    /// (Conflict when it does not hold that task).
+    /// (`NotFound` when there is no such task, `Conflict` when it does not hold
+    /// it).
     async fn complete(&mut self, id: TaskId, agent: &str, summary: String) -> Result<Task> {
         if summary.len() > crate::domain::limits::MAX_TASK_BODY {
             return Err(RuntimeError::TooLarge(format!(
@@ -295,6 +296,9 @@ impl Scheduler {
             )));
         }
         let Some(held) = self.held.get(agent).filter(|h| h.task == id).cloned() else {
+            if db(&self.store, move |c| tasks::get(c, id)).await?.is_none() {
+                return Err(RuntimeError::NotFound(format!("no task {id}")));
+            }
             return Err(RuntimeError::Conflict(format!(
                 "task {id} is not {agent}'s current task; an agent completes only the task it works on"
             )));
@@ -522,4 +526,10 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// A task assigned (at creation or later) to a name no agent has: an
+/// invalid field (422), not a missing resource.
+fn unknown_assignee(name: &str) -> RuntimeError {
+    RuntimeError::Refused(format!("cannot assign to {name:?}: no agent of that name"))
 }

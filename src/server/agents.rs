@@ -178,9 +178,8 @@ fn control(
     tag = "agents",
     params(("name" = String, Path, description = "The agent")),
     responses(
-        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment)", body = AgentView),
+        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment). Idempotent: starting a running agent or stopping a stopped one is accepted and changes nothing", body = AgentView),
         (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
-        (status = 409, description = "Not possible in the agent's state (`conflict`)", body = ErrorBody),
     )
 )]
 async fn start(
@@ -198,9 +197,8 @@ async fn start(
     tag = "agents",
     params(("name" = String, Path, description = "The agent")),
     responses(
-        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment)", body = AgentView),
+        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment). Idempotent: starting a running agent or stopping a stopped one is accepted and changes nothing", body = AgentView),
         (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
-        (status = 409, description = "Not possible in the agent's state (`conflict`)", body = ErrorBody),
     )
 )]
 async fn stop(
@@ -218,9 +216,8 @@ async fn stop(
     tag = "agents",
     params(("name" = String, Path, description = "The agent")),
     responses(
-        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment)", body = AgentView),
+        (status = 202, description = "Accepted; the agent as it is now (its status changes in a moment). Idempotent: starting a running agent or stopping a stopped one is accepted and changes nothing", body = AgentView),
         (status = 404, description = "No such agent (`not_found`)", body = ErrorBody),
-        (status = 409, description = "Not possible in the agent's state (`conflict`)", body = ErrorBody),
     )
 )]
 async fn restart(
