@@ -107,15 +107,26 @@ pub fn nox_layers(guarded: bool) -> Bare {
 
 /// SSE through a tokio broadcast channel: `GET /events` streams each
 /// broadcast text as one event (`event: message.sent`, an increasing id);
-/// `POST /send` broadcasts its body and answers 201 with it. Served on
-/// TCP and on the Unix socket `socket`.
-pub fn sse(socket: &Path) -> Bare {
+/// `POST /send` broadcasts its body and answers 201 with it. With
+/// `typed`, the channel carries nox's own `Event` instead (a
+/// `message.sent` whose text is the body), which each subscriber's stream
+/// clones out of the channel and serializes itself, as nox's
+/// `events::sse` does. Served on TCP and on the Unix socket `socket`.
+pub fn sse(socket: &Path, typed: bool) -> Bare {
     let rt = runtime();
-    let (tx, _) = broadcast::channel::<std::sync::Arc<str>>(1024);
-    let app = Router::new()
-        .route("/events", get(events))
-        .route("/send", post(send))
-        .with_state(tx);
+    let app = if typed {
+        let (tx, _) = broadcast::channel::<nox::domain::Event>(1024);
+        Router::new()
+            .route("/events", get(typed_events))
+            .route("/send", post(typed_send))
+            .with_state(tx)
+    } else {
+        let (tx, _) = broadcast::channel::<std::sync::Arc<str>>(1024);
+        Router::new()
+            .route("/events", get(events))
+            .route("/send", post(send))
+            .with_state(tx)
+    };
     let addr = serve_tcp(&rt, app.clone());
     let unix = rt
         .block_on(async { tokio::net::UnixListener::bind(socket) })
@@ -126,6 +137,54 @@ pub fn sse(socket: &Path) -> Bare {
         stop: None,
         addr,
     }
+}
+
+type Typed = broadcast::Sender<nox::domain::Event>;
+
+async fn typed_send(State(tx): State<Typed>, text: String) -> axum::http::StatusCode {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let message = nox::domain::Message {
+        id,
+        from: "sh0".into(),
+        to: "user".into(),
+        text,
+        kind: nox::domain::MessageKind::Message,
+        state: nox::domain::MessageState::Delivered,
+        created_ms: now,
+        delivered_ms: Some(now),
+        ..nox::domain::Message::default()
+    };
+    let _ = tx.send(nox::domain::Event {
+        id,
+        ts_ms: now,
+        body: nox::domain::EventBody::MessageSent { message },
+    });
+    axum::http::StatusCode::CREATED
+}
+
+async fn typed_events(
+    State(tx): State<Typed>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let stream = futures_util::stream::unfold(tx.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) => {
+                    let sse = Event::default()
+                        .id(e.id.to_string())
+                        .event(e.body.kind())
+                        .data(serde_json::to_string(&e).unwrap_or_default());
+                    return Some((Ok(sse), rx));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 type Tx = broadcast::Sender<std::sync::Arc<str>>;

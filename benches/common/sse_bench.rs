@@ -1,7 +1,9 @@
 //! The SSE fan-out bench of `benches/http.rs`: how many of 100 subscribers
 //! one TCP listener of nox admits, then 100 subscribers (50 on the Unix
 //! socket, 50 on TCP) of nox's `GET /api/events` and of a bare tokio
-//! broadcast → axum SSE server, fed one event at a time, interleaved.
+//! broadcast → axum SSE server (its events shaped and sized like nox's;
+//! and the same carrying nox's own `Event`, serialized per subscriber as
+//! nox does), fed one event at a time, interleaved.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,13 +86,26 @@ pub fn run(rt: &tokio::runtime::Runtime) {
     let unix = Endpoint::Unix(nox.socket());
     let sub_unix = request("GET", "/api/events", "localhost", None, true, None);
     let bare_sock = dir.path().join("bare.sock");
-    let bare = bare::sse(&bare_sock);
-    let bhost = bare.addr.to_string();
+    let bare = bare::sse(&bare_sock, false);
+    let typed_sock = dir.path().join("typed.sock");
+    let typed = bare::sse(&typed_sock, true);
     let half = SUBSCRIBERS / 2;
     let split = |u: (Endpoint, Vec<u8>), t: (Endpoint, Vec<u8>)| {
         let mut v = vec![u; half];
         v.extend(vec![t; SUBSCRIBERS - half]);
         v
+    };
+    let bare_subs = |sock: &std::path::Path, addr: std::net::SocketAddr| {
+        split(
+            (
+                Endpoint::Unix(sock.to_path_buf()),
+                request("GET", "/events", "localhost", None, true, None),
+            ),
+            (
+                Endpoint::Tcp(addr),
+                request("GET", "/events", &addr.to_string(), None, true, None),
+            ),
+        )
     };
     let sides = [
         Side {
@@ -113,23 +128,28 @@ pub fn run(rt: &tokio::runtime::Runtime) {
         },
         Side {
             name: "bare broadcast → axum SSE",
-            subs: split(
-                (
-                    Endpoint::Unix(bare_sock.clone()),
-                    request("GET", "/events", "localhost", None, true, None),
-                ),
-                (
-                    Endpoint::Tcp(bare.addr),
-                    request("GET", "/events", &bhost, None, true, None),
-                ),
-            ),
-            producer: Endpoint::Unix(bare_sock),
+            subs: bare_subs(&bare_sock, bare.addr),
+            producer: Endpoint::Unix(bare_sock.clone()),
             make: Box::new(|k| {
-                let body = format!("nxbB-{k}#");
+                // Shaped and sized like nox's `message.sent` event.
+                let body = format!(
+                    r#"{{"id":{k},"ts_ms":1795795200000,"kind":"message.sent","data":{{"message":{{"id":{k},"from":"sh0","to":"user","text":"nxbB-{k}#","kind":"message","state":"delivered","reason":null,"task":null,"created_ms":1795795200000,"delivered_ms":1795795200000}}}}}}"#
+                );
                 request("POST", "/send", "localhost", None, false, Some(&body))
             }),
             want: 201,
             tag: "nxbB-".into(),
+        },
+        Side {
+            name: "  + nox's Event, serialized per subscriber",
+            subs: bare_subs(&typed_sock, typed.addr),
+            producer: Endpoint::Unix(typed_sock.clone()),
+            make: Box::new(|k| {
+                let body = format!("nxbT-{k}#");
+                request("POST", "/send", "localhost", None, false, Some(&body))
+            }),
+            want: 201,
+            tag: "nxbT-".into(),
         },
     ];
     println!(
@@ -202,10 +222,13 @@ pub fn run(rt: &tokio::runtime::Runtime) {
         )
     };
     println!(
-        "  ratio nox / bare, request sent → last subscriber: p50 {:.2}x, p99 {:.2}x",
+        "  ratio to bare, request sent → last subscriber: nox p50 {:.2}x, p99 {:.2}x; \
+         bare with nox's Event p50 {:.2}x, p99 {:.2}x",
         last(0, 0.5) / last(1, 0.5),
-        last(0, 0.99) / last(1, 0.99)
+        last(0, 0.99) / last(1, 0.99),
+        last(2, 0.5) / last(1, 0.5),
+        last(2, 0.99) / last(1, 0.99)
     );
-    drop(bare);
+    drop((bare, typed));
     drop(nox);
 }
