@@ -22,6 +22,8 @@
 
 #[path = "common/bare.rs"]
 mod bare;
+#[path = "common/bare_sse.rs"]
+mod bare_sse;
 #[path = "common/cpu.rs"]
 mod cpu;
 #[path = "common/fanout.rs"]

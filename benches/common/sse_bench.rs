@@ -1,17 +1,18 @@
 //! The SSE fan-out bench of `benches/http.rs`: how many of 100 subscribers
 //! one TCP listener of nox admits, then 100 subscribers (50 on the Unix
 //! socket, 50 on TCP) of nox's `GET /api/events` and of a bare tokio
-//! broadcast → axum SSE server (its events shaped and sized like nox's;
-//! and the same carrying nox's own `Event`, serialized per subscriber as
-//! nox does), fed one event at a time, interleaved.
+//! broadcast → axum SSE server (its events shaped and sized like nox's)
+//! and its two steps towards nox (`bare_sse`), fed one event at a time,
+//! interleaved.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::bare_sse::{self, Mode};
 use crate::fanout::{Board, Endpoint, Timing, produce, subscribe};
 use crate::headless::{Headless, sh_agents};
 use crate::load::request;
-use crate::{bare, pct};
+use crate::pct;
 
 /// Subscribers per server.
 const SUBSCRIBERS: usize = 100;
@@ -86,9 +87,11 @@ pub fn run(rt: &tokio::runtime::Runtime) {
     let unix = Endpoint::Unix(nox.socket());
     let sub_unix = request("GET", "/api/events", "localhost", None, true, None);
     let bare_sock = dir.path().join("bare.sock");
-    let bare = bare::sse(&bare_sock, false);
+    let bare = bare_sse::sse(&bare_sock, Mode::Text);
     let typed_sock = dir.path().join("typed.sock");
-    let typed = bare::sse(&typed_sock, true);
+    let typed = bare_sse::sse(&typed_sock, Mode::NoxEvent);
+    let thread_sock = dir.path().join("thread.sock");
+    let thread = bare_sse::sse(&thread_sock, Mode::FromThread);
     let half = SUBSCRIBERS / 2;
     let split = |u: (Endpoint, Vec<u8>), t: (Endpoint, Vec<u8>)| {
         let mut v = vec![u; half];
@@ -150,6 +153,17 @@ pub fn run(rt: &tokio::runtime::Runtime) {
             }),
             want: 201,
             tag: "nxbT-".into(),
+        },
+        Side {
+            name: "  + published from a plain thread",
+            subs: bare_subs(&thread_sock, thread.addr),
+            producer: Endpoint::Unix(thread_sock.clone()),
+            make: Box::new(|k| {
+                let body = format!("nxbP-{k}#");
+                request("POST", "/send", "localhost", None, false, Some(&body))
+            }),
+            want: 201,
+            tag: "nxbP-".into(),
         },
     ];
     println!(
@@ -221,14 +235,23 @@ pub fn run(rt: &tokio::runtime::Runtime) {
             p,
         )
     };
+    let rest: Vec<String> = sides
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != 1)
+        .map(|(i, s)| {
+            format!(
+                "{}: p50 {:.2}x, p99 {:.2}x",
+                s.name.trim_start_matches("  + "),
+                last(i, 0.5) / last(1, 0.5),
+                last(i, 0.99) / last(1, 0.99)
+            )
+        })
+        .collect();
     println!(
-        "  ratio to bare, request sent → last subscriber: nox p50 {:.2}x, p99 {:.2}x; \
-         bare with nox's Event p50 {:.2}x, p99 {:.2}x",
-        last(0, 0.5) / last(1, 0.5),
-        last(0, 0.99) / last(1, 0.99),
-        last(2, 0.5) / last(1, 0.5),
-        last(2, 0.99) / last(1, 0.99)
+        "  ratio to the bare server, request sent → last subscriber: {}",
+        rest.join("; ")
     );
-    drop((bare, typed));
+    drop((bare, typed, thread));
     drop(nox);
 }
