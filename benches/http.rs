@@ -7,12 +7,16 @@
 //!   axum hello world in this process; the same closed-loop load generator
 //!   (8 and 32 client tasks), a new connection per request for both (nox
 //!   serves one request per connection), and the bare server with
-//!   keep-alive for context. Goal: nox ≥ 0.6× bare.
+//!   keep-alive for context. Goal: nox ≥ 0.6× bare. For where the time
+//!   goes: the hello world behind nox's own `listen::serve` and TCP guard
+//!   in this process, and CPU and context switches per request.
 //! - sse: 100 subscribers of `GET /api/events` (50 on the control socket,
 //!   50 on TCP: one listener serves at most 64 connections); one message to
 //!   `user` at a time (one `message.sent` event each), timed from just
 //!   before its request is sent to its arrival at the last subscriber;
-//!   baseline: a bare tokio broadcast → axum SSE server, same clients.
+//!   baselines: a bare tokio broadcast → axum SSE server, same clients, and
+//!   the same carrying nox's `Event` (serialized per subscriber; published
+//!   from a plain thread).
 //! - run: `nox run plan.toml` (one generic agent, one task) from spawn to
 //!   the task's first byte in the agent, against spawning the same program
 //!   in a PTY and writing it the same text once it is ready.
@@ -126,7 +130,7 @@ struct Target {
 
 fn health() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let nox = Headless::start(dir.path(), &sh_agents(3, ""));
+    let mut nox = Headless::start(dir.path(), &sh_agents(3, ""));
     let hello = bare::hello();
     let rt = client_runtime();
     let me = std::process::id();
@@ -213,6 +217,13 @@ fn health() {
                 cost[i].1 += s1.1.saturating_sub(s0.1);
                 cost[i].2 += l1.0.saturating_sub(l0.0);
                 outs[i].merge(o);
+                if let Err(e) = nox.check() {
+                    println!(
+                        "  nox stopped during the run (noticed after a round of {}): {e}",
+                        t.name
+                    );
+                    return;
+                }
             }
         }
         println!(
@@ -237,6 +248,11 @@ fn health() {
         println!(
             "    (CPU and context switches per request, of the server's threads and the load generator's)"
         );
+        for (t, o) in targets.iter().zip(&outs) {
+            if let Some(e) = &o.first_error {
+                println!("    {}: {} errors; the first: {e}", t.name, o.errors);
+            }
+        }
         let r = |i: usize| outs[i].rate() / outs[0].rate();
         println!(
             "    ratio to bare axum (new connection each): /health {:.2}x, /api/agents {:.2}x (goal >= 0.6x); \

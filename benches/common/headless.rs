@@ -76,7 +76,7 @@ impl Headless {
             .current_dir(&ws)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(std::fs::File::create(root.join("nox.stderr")).expect("stderr file"));
         isolate(&mut cmd, root);
         let mut child = cmd.spawn().expect("spawn nox --headless");
         let mut line = String::new();
@@ -146,6 +146,31 @@ impl Headless {
     /// nox's pid.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// `Err` once nox has exited: how, and the ends of its stderr and log
+    /// (a run whose server vanished says why instead of counting errors).
+    pub fn check(&mut self) -> Result<(), String> {
+        let Ok(Some(status)) = self.child.try_wait() else {
+            return Ok(());
+        };
+        let tail = |p: &Path| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(6)..].join("\n      ")
+        };
+        let root = self.ws.parent().unwrap_or(&self.ws);
+        let log = std::fs::read_dir(self.ws.join(".nox/logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with("nox.log"))
+            .map(|e| tail(&e.path()))
+            .unwrap_or_default();
+        Err(format!(
+            "nox exited ({status}); stderr:\n      {}\n    nox.log:\n      {log}",
+            tail(&root.join("nox.stderr"))
+        ))
     }
 }
 

@@ -141,6 +141,8 @@ pub struct Outcome {
     pub secs: f64,
     /// Latency of each request counted in `ok`, in µs.
     pub lat_us: Vec<u32>,
+    /// The first error, as text.
+    pub first_error: Option<String>,
 }
 
 impl Outcome {
@@ -156,6 +158,9 @@ impl Outcome {
         self.errors += o.errors;
         self.secs += o.secs;
         self.lat_us.extend(o.lat_us);
+        if self.first_error.is_none() {
+            self.first_error = o.first_error;
+        }
     }
 
     /// The `p` quantile of the latencies, in ms (nearest rank).
@@ -211,9 +216,14 @@ pub fn run(
                                     out.lat_us.push((t1 - t0).as_micros() as u32);
                                 }
                             }
-                            _ => {
+                            other => {
                                 out.errors += 1;
                                 conn = None;
+                                out.first_error.get_or_insert_with(|| match other {
+                                    Ok(Ok(status)) => format!("answered {status}"),
+                                    Ok(Err(e)) => e.to_string(),
+                                    Err(_) => format!("no answer within {REQUEST_LIMIT:?}"),
+                                });
                             }
                         }
                     }
