@@ -1,7 +1,8 @@
-//! The probe of `benches/team.rs`: the bench binary re-executed as an
-//! agent's program (`NOX_BENCH_PROBE=REPORT`). It puts its terminal in raw
-//! mode with bracketed paste on, prints `ready> `, and for each input
-//! stamps `CLOCK_MONOTONIC` on its first byte (`F <ns>` appended to REPORT),
+//! The probe of `benches/team.rs` and `benches/http.rs`: the bench binary
+//! re-executed as an agent's program (`NOX_BENCH_PROBE=REPORT`). It puts
+//! its terminal in raw mode with bracketed paste on, prints `ready> ` (then
+//! appends `R <ns>`), and for each input stamps `CLOCK_MONOTONIC` on its
+//! first byte (`F <ns>` appended to REPORT),
 //! reads up to the Enter that ends it (after the paste's end marker, when
 //! the input is a bracketed paste), then appends `D <ns> <bytes>`, prints a
 //! line and `ready> ` again. Its arguments are ignored (as a `kind =
@@ -57,6 +58,7 @@ pub fn run(report: &Path) {
         "\x1b[?2004hprobe: raw mode, waiting for input\r\nready> "
     );
     let _ = out.flush();
+    let _ = writeln!(log, "R {}", mono_ns());
     let mut acc = Vec::new();
     let mut buf = vec![0u8; 65536];
     let mut count = 0u64;
@@ -147,6 +149,13 @@ impl Report {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// When a probe started at or after `since_ns` had printed its first
+    /// `ready> ` (`benches/http.rs`).
+    #[allow(dead_code)]
+    pub fn wait_ready(&self, since_ns: u64, limit: Duration) -> Option<u64> {
+        self.wait('R', since_ns, limit)
     }
 
     /// When the first input begun at or after `since_ns` reached the probe.
