@@ -461,11 +461,7 @@ impl RuntimeHandle {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<T> + Send + 'static,
     ) -> Result<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.read(f))
-            .await
-            .map_err(gone)?
-            .map_err(RuntimeError::from)
+        self.store.read_async(f).await.map_err(RuntimeError::from)
     }
 
     /// Stops every agent and waits until all processes are gone.

@@ -214,6 +214,22 @@ impl Store {
         out_rx.recv().map_err(|_| StoreError::Closed)?
     }
 
+    /// [`Store::read`] for async callers: the answer comes back on a
+    /// oneshot channel, so no thread blocks waiting for it (one hop to the
+    /// store thread and one back).
+    pub async fn read_async<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (out_tx, out_rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(Op::Read(Box::new(move |c| {
+                let _ = out_tx.send(f(c));
+            })))
+            .map_err(|_| StoreError::Closed)?;
+        out_rx.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// Waits until every write queued so far is committed.
     pub fn flush(&self) -> Result<()> {
         self.write(|_| Ok(()))
@@ -341,6 +357,30 @@ mod tests {
             .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
             .expect("mode");
         assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn an_async_read_sees_the_writes_queued_before_it() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
+        for i in 0..300 {
+            store.write_later(move |tx| {
+                tx.execute(
+                    "INSERT INTO events(ts_ms, kind, data) VALUES (?1, 'test', '{}')",
+                    [i],
+                )?;
+                Ok(())
+            });
+        }
+        let n: i64 = store
+            .read_async(|c| Ok(c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?))
+            .await
+            .expect("count");
+        assert_eq!(n, 300);
+        let e = store
+            .read_async(|c| Ok(c.query_row("SELECT nope FROM events", [], |r| r.get::<_, i64>(0))?))
+            .await;
+        assert!(e.is_err(), "a failing query is an error, not a hang");
     }
 
     #[test]
