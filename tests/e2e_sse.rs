@@ -311,3 +311,43 @@ fn each_event_names_its_store_id_and_kind_and_an_idle_stream_gets_keep_alives() 
     crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
     assert_eq!(nox.wait().expect("wait").code(), Some(0));
 }
+
+#[test]
+fn more_listeners_than_served_connections_all_stream_and_requests_still_get_through() {
+    let ws = Ws::new(TOML);
+    let (mut nox, first) = start(&ws, &["--listen", ":0"]);
+    let addr = first.trim_start_matches("listening on http://").to_string();
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let targets = [
+        Target::Tcp {
+            addr: addr.clone(),
+            token: token.trim().to_string(),
+        },
+        Target::Unix(ws.file(".nox/nox.sock")),
+    ];
+    // 80 streams on each listener, past its 64 served connections: each is
+    // answered 200 (`open` asserts it).
+    let mut streams = Vec::new();
+    for target in &targets {
+        for _ in 0..80 {
+            streams.push(open(target, None));
+        }
+    }
+    // Requests are still served on both while they stream.
+    let (st, body) = crate::e2e_headless::http(&addr, "GET", "/health", &[("Host", &addr)]);
+    assert_eq!(st, 200, "{body}");
+    add_tasks(&ws, 1, "for everyone");
+    for (_conn, r) in &mut streams {
+        let mut line = String::new();
+        while !line.starts_with("event: task.created") {
+            line.clear();
+            assert!(
+                r.read_line(&mut line).expect("an event") > 0,
+                "the stream ended"
+            );
+        }
+    }
+    drop(streams);
+    crate::support::kill(nox.id() as i32, nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(nox.wait().expect("wait").code(), Some(0));
+}

@@ -18,6 +18,10 @@ pub const MAX_SCROLLBACK: usize = 100_000;
 /// Most connections the control socket serves at once; more wait in the
 /// kernel's backlog.
 pub const MAX_CONNECTIONS: usize = 64;
+/// Most event streams (`GET /api/events`) a listener keeps open at once;
+/// they do not count against [`MAX_CONNECTIONS`] (a stream gives its
+/// connection's permit back), so listeners never keep requests out.
+pub const MAX_STREAMS: usize = 256;
 /// Longest a control-socket client may take to send a request's head or
 /// body, and longest a kept-alive connection may sit idle, in seconds.
 pub const REQUEST_TIMEOUT_SECS: u64 = 10;

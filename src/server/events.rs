@@ -10,8 +10,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
@@ -20,7 +21,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::ErrorBody;
+use super::slot::Slot;
 use super::{ApiError, feed};
+use crate::domain::limits::MAX_STREAMS;
 use crate::runtime::RuntimeHandle;
 
 pub(super) fn routes() -> OpenApiRouter<RuntimeHandle> {
@@ -48,10 +51,12 @@ struct EventsQuery {
     responses(
         (status = 200, description = "A `text/event-stream`: `id: <event id>`, `event: <kind>`, `data: <Event as JSON>`; a comment line every 15 s keeps it open. A client that leaves 1024 events (or 8 MiB) unread is dropped and may reconnect with `Last-Event-ID`", body = String, content_type = "text/event-stream"),
         (status = 400, description = "`Last-Event-ID` is not an event id (`bad_id`), or a bad query (`bad_request`)", body = ErrorBody),
+        (status = 503, description = "All 256 event streams of this listener are open (`busy`); streams do not count against the 64 connections served for requests", body = ErrorBody),
     )
 )]
 async fn events(
     State(h): State<RuntimeHandle>,
+    slot: Option<Extension<Slot>>,
     headers: HeaderMap,
     Query(q): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
@@ -64,6 +69,17 @@ async fn events(
             })
         })
         .transpose()?;
+    // A stream stays open: its connection leaves the request budget for
+    // the stream budget.
+    if let Some(Extension(slot)) = slot {
+        if !slot.into_stream() {
+            return Err(ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!("{MAX_STREAMS} event streams are open on this listener; try again later"),
+            ));
+        }
+    }
     let outlet = feed::start(
         h,
         from_header.or(q.since).unwrap_or(0),

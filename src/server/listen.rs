@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Semaphore, watch};
 
+use super::slot::Slot;
 use super::stall::WriteDeadline;
 use crate::domain::limits::{MAX_CONNECTIONS, MAX_REQUEST, REQUEST_TIMEOUT_SECS};
 
@@ -75,6 +76,7 @@ async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) {
 pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Receiver<bool>) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let refusals = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let streams = super::slot::streams();
     let head_timeout = Duration::from_secs(REQUEST_TIMEOUT_SECS.min(3));
     loop {
         // Accept only while a connection could at least be refused properly;
@@ -104,7 +106,15 @@ pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Re
             continue;
         };
         drop(spare);
-        let service = TowerToHyperService::new(router.clone());
+        let slot = Slot::new(permit, Arc::clone(&streams));
+        let tagged = slot.clone();
+        let service = TowerToHyperService::new(tower::util::MapRequest::new(
+            router.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(tagged.clone());
+                req
+            },
+        ));
         tokio::spawn(async move {
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -116,7 +126,7 @@ pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Re
                 Ok(parts) => linger(parts.io.into_inner().into_inner()).await,
                 Err(e) => tracing::debug!("control socket connection: {e}"),
             }
-            drop(permit);
+            drop(slot);
         });
     }
 }

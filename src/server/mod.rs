@@ -15,6 +15,7 @@ pub mod listen;
 pub mod messages;
 pub mod metrics;
 pub mod openapi;
+pub mod slot;
 pub mod stall;
 pub mod tasks;
 pub mod views;
