@@ -37,6 +37,10 @@ fn pattern(p: Option<&String>) -> Option<Regex> {
     p.and_then(|p| RegexBuilder::new(p).multi_line(true).build().ok())
 }
 
+/// The quiet window of a generic agent with a `ready_pattern`: output
+/// paused this long with the pattern on screen is idle.
+pub const READY_QUIET: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The connector of generic agents.
 pub struct Generic {
     name: String,
@@ -79,6 +83,17 @@ impl Connector for Generic {
     /// the agent holds the terminal's foreground (a shell running a
     /// command) or `busy_pattern` matches; else `idle` when `ready_pattern`
     /// matches or there is none, `busy` when it does not.
+    /// With a `ready_pattern`, the screen itself says when the agent is
+    /// ready, so a short pause suffices ([`READY_QUIET`]); without one,
+    /// silence is the only sign and the full [`super::QUIET`] applies.
+    fn quiet_window(&self) -> std::time::Duration {
+        if self.ready.is_some() {
+            READY_QUIET
+        } else {
+            super::QUIET
+        }
+    }
+
     fn status_at_quiet(&self, obs: &Observation<'_>) -> Option<(AgentStatus, String)> {
         let screen = obs.screen;
         Some(if self.wait.as_ref().is_some_and(|r| r.is_match(screen)) {
@@ -225,6 +240,12 @@ mod tests {
         let mut s = AgentSpec::new("g", AgentKind::Generic, "bash", "/");
         s.ready_pattern = ready.map(str::to_string);
         Generic::new(&s)
+    }
+
+    #[test]
+    fn a_ready_pattern_shortens_the_quiet_window() {
+        assert_eq!(generic(Some(r"ready>\s*$")).quiet_window(), READY_QUIET);
+        assert_eq!(generic(None).quiet_window(), super::super::QUIET);
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub enum TurnEnd {
 /// A boxed future of a spawn request.
 pub type Prepared<'a> = Pin<Box<dyn Future<Output = io::Result<SpawnRequest>> + Send + 'a>>;
 
+/// The default quiet window: one second without output.
+pub const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Per-kind behaviour of one agent. Methods take observations, not the
 /// runtime's objects; state a kind keeps (Claude's session id) lives in
 /// its connector.
@@ -111,8 +114,14 @@ pub trait Connector: Send + Sync {
     /// Whether output after a quiet period means `busy` (otherwise only hooks
     /// and screen rules decide).
     fn busy_on_output(&self) -> bool;
-    /// The status at a quiet moment (1 s without output), if the kind can tell.
+    /// The status at a quiet moment ([`Connector::quiet_window`] without
+    /// output), if the kind can tell.
     fn status_at_quiet(&self, obs: &Observation<'_>) -> Option<(AgentStatus, String)>;
+    /// How long the agent must print nothing before its screen is read for
+    /// a status: [`QUIET`] unless the kind knows better.
+    fn quiet_window(&self) -> std::time::Duration {
+        QUIET
+    }
     /// What a Claude Code hook means; an error when this kind takes none.
     fn on_hook(&mut self, ev: &HookEvent) -> Result<HookOutcome, String>;
     /// Whether the agent's input holds text the user typed (no prompt is

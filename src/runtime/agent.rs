@@ -28,9 +28,6 @@ use crate::domain::hook::HookEvent;
 use crate::domain::{AgentSpec, AgentStatus, EventBody, RestartTracker, TaskId};
 use crate::store::Store;
 
-/// Quiet time after which the agent's status is checked (idle, waiting…).
-pub const IDLE_AFTER: Duration = Duration::from_secs(1);
-
 pub(crate) struct Shared {
     pub(crate) workspace: Workspace,
     pub(crate) backend: Arc<dyn PtyBackend>,
@@ -176,6 +173,13 @@ enum Wake {
 }
 
 impl AgentActor {
+    /// Quiet time after which the agent's status is checked (idle,
+    /// waiting…): its connector's window (1 s; 250 ms for a generic agent
+    /// whose `ready_pattern` can say it is ready).
+    pub(crate) fn quiet_window(&self) -> Duration {
+        self.conn.quiet_window()
+    }
+
     /// Starts the actor of `spec` and registers it (before returning).
     pub(crate) fn spawn(shared: Arc<Shared>, spec: AgentSpec) {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -355,7 +359,7 @@ impl AgentActor {
                 // shows at the next quiet check.
                 Wake::Input => {
                     if self.quiet_at.is_none() {
-                        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+                        self.quiet_at = Some(Instant::now() + self.quiet_window());
                     }
                     self.typed_while_waiting();
                 }
@@ -514,6 +518,6 @@ impl AgentActor {
             pid.map(|p| format!("pid {p}")).unwrap_or_default(),
         );
         // A program that prints nothing is idle after a quiet second too.
-        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+        self.quiet_at = Some(Instant::now() + self.quiet_window());
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::agent::{AgentActor, Deliver, IDLE_AFTER, Signal, Work};
+use super::agent::{AgentActor, Deliver, Signal, Work};
 use crate::connector::{Observation, TurnEnd};
 use crate::domain::AgentStatus;
 use crate::runtime::pty::keys::encode_paste;
@@ -190,7 +190,7 @@ impl AgentActor {
                 job.at = Some(now + EVIDENCE_POLL);
                 // Output this fast is echo for the activity signal: make
                 // sure a quiet check follows.
-                self.quiet_at = Some(now + IDLE_AFTER);
+                self.quiet_at = Some(now + self.quiet_window());
             }
             Phase::Confirming { retried, deadline } => {
                 self.check_delivery();
@@ -269,7 +269,7 @@ impl AgentActor {
         job.at = None;
         let task = job.work.clone();
         self.job_update(task, JobUpdate::Confirmed { evidence });
-        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+        self.quiet_at = Some(Instant::now() + self.quiet_window());
     }
 
     /// The agent is idle at a quiet moment: a running task's turn is over.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::agent::{AgentActor, IDLE_AFTER};
+use super::agent::AgentActor;
 use crate::connector::Observation;
 use crate::domain::AgentStatus;
 
@@ -56,7 +56,7 @@ impl AgentActor {
             self.set_status(AgentStatus::Busy, "output");
         }
         self.check_delivery();
-        self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+        self.quiet_at = Some(Instant::now() + self.quiet_window());
     }
 
     /// The command name of the terminal's foreground job when it is not
@@ -77,10 +77,10 @@ impl AgentActor {
 
     pub(crate) fn on_quiet(&mut self) {
         let quiet = Duration::from_millis(self.term.ms_since_output());
-        if quiet < IDLE_AFTER {
+        if quiet < self.quiet_window() {
             // Still printing: that is progress (rate-limited in `progress`).
             self.progress();
-            self.quiet_at = Some(Instant::now() + IDLE_AFTER.saturating_sub(quiet));
+            self.quiet_at = Some(Instant::now() + self.quiet_window().saturating_sub(quiet));
             return;
         }
         self.quiet_at = None;
@@ -119,7 +119,7 @@ impl AgentActor {
             // A job in the foreground works on the task (a silent build).
             self.progress();
             // Look again: it ends without a sound.
-            self.quiet_at = Some(Instant::now() + IDLE_AFTER);
+            self.quiet_at = Some(Instant::now() + self.quiet_window());
         }
         self.check_delivery();
         if self.status == AgentStatus::Idle {
