@@ -43,32 +43,11 @@ impl Conn {
     }
 }
 
-/// Opens `GET /api/events` (HTTP/1.0: the stream is close-delimited, not
-/// chunked) and reads the answer's head.
-fn open(target: &Target, last: Option<u64>) -> (Conn, BufReader<Box<dyn Read + Send>>) {
-    let mut head = "GET /api/events HTTP/1.0\r\n".to_string();
-    if let Some(id) = last {
-        let _ = write!(head, "Last-Event-ID: {id}\r\n");
-    }
+/// Connects to `target` (the request follows in [`send`]).
+fn connect(target: &Target) -> Conn {
     let conn = match target {
-        Target::Tcp { addr, token } => {
-            let _ = write!(
-                head,
-                "Host: {addr}
-Authorization: Bearer {token}
-
-"
-            );
-            let mut s = TcpStream::connect(addr).expect("connect");
-            s.write_all(head.as_bytes()).expect("request");
-            Conn::Tcp(s)
-        }
-        Target::Unix(path) => {
-            head.push_str("Host: nox\r\n\r\n");
-            let mut s = UnixStream::connect(path).expect("connect");
-            s.write_all(head.as_bytes()).expect("request");
-            Conn::Unix(s)
-        }
+        Target::Tcp { addr, .. } => Conn::Tcp(TcpStream::connect(addr).expect("connect")),
+        Target::Unix(path) => Conn::Unix(UnixStream::connect(path).expect("connect")),
     };
     // A stream that goes silent (no event, no keep-alive) fails a test
     // instead of hanging it.
@@ -77,6 +56,34 @@ Authorization: Bearer {token}
         Conn::Tcp(s) => s.set_read_timeout(limit).expect("timeout"),
         Conn::Unix(s) => s.set_read_timeout(limit).expect("timeout"),
     }
+    conn
+}
+
+/// Sends `GET /api/events` (HTTP/1.0: the stream is close-delimited, not
+/// chunked) on `conn`.
+fn send(conn: &Conn, target: &Target, last: Option<u64>) {
+    let mut head = "GET /api/events HTTP/1.0\r\n".to_string();
+    if let Some(id) = last {
+        let _ = write!(head, "Last-Event-ID: {id}\r\n");
+    }
+    match target {
+        Target::Tcp { addr, token } => {
+            let _ = write!(
+                head,
+                "Host: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+            );
+        }
+        Target::Unix(_) => head.push_str("Host: nox\r\n\r\n"),
+    }
+    let sent = match conn {
+        Conn::Tcp(s) => (&*s).write_all(head.as_bytes()),
+        Conn::Unix(s) => (&*s).write_all(head.as_bytes()),
+    };
+    sent.expect("request");
+}
+
+/// Reads the answer's head; asserts 200.
+fn head_of(conn: &Conn) -> BufReader<Box<dyn Read + Send>> {
     let mut r = BufReader::new(conn.reader());
     let mut status = String::new();
     r.read_line(&mut status).expect("status line");
@@ -88,6 +95,14 @@ Authorization: Bearer {token}
             break;
         }
     }
+    r
+}
+
+/// Opens `GET /api/events` and reads the answer's head.
+fn open(target: &Target, last: Option<u64>) -> (Conn, BufReader<Box<dyn Read + Send>>) {
+    let conn = connect(target);
+    send(&conn, target, last);
+    let r = head_of(&conn);
     (conn, r)
 }
 
@@ -325,14 +340,22 @@ fn more_listeners_than_served_connections_all_stream_and_requests_still_get_thro
         },
         Target::Unix(ws.file(".nox/nox.sock")),
     ];
-    // 80 streams on each listener, past its 64 served connections: each is
-    // answered 200 (`open` asserts it).
-    let mut streams = Vec::new();
-    for target in &targets {
-        for _ in 0..80 {
-            streams.push(open(target, None));
-        }
+    // 80 streams on each listener connecting at once, past its 64 served
+    // connections: all connect, then all ask; each is answered 200
+    // (`head_of` asserts it), those over the cap after a moment's wait.
+    let conns: Vec<(Conn, &Target)> = (0..160)
+        .map(|i| (connect(&targets[i % 2]), &targets[i % 2]))
+        .collect();
+    for (conn, target) in &conns {
+        send(conn, target, None);
     }
+    let mut streams: Vec<_> = conns
+        .into_iter()
+        .map(|(conn, _)| {
+            let r = head_of(&conn);
+            (conn, r)
+        })
+        .collect();
     // Requests are still served on both while they stream.
     let (st, body) = crate::e2e_headless::http(&addr, "GET", "/health", &[("Host", &addr)]);
     assert_eq!(st, 200, "{body}");

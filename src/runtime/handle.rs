@@ -182,6 +182,11 @@ impl RuntimeHandle {
         self.events.subscribe()
     }
 
+    /// How many agents there are (without copying them).
+    pub fn agent_count(&self) -> usize {
+        self.registry.lock().len()
+    }
+
     /// All agents, in definition order.
     pub fn agents(&self) -> Vec<AgentInfo> {
         let mut all = self.registry.infos();

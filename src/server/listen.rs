@@ -1,6 +1,7 @@
 //! Serving the control socket with limits: at most
 //! [`MAX_CONNECTIONS`](crate::domain::limits::MAX_CONNECTIONS) connections
-//! served at once (more are answered `503 busy`, as many again at a time,
+//! served at once (more wait up to 250 ms for a place, then are answered
+//! `503 busy`, as many again at a time,
 //! so the backlog drains and a client learns why; past that they wait in
 //! the kernel's backlog), a deadline on reading each request's
 //! head (a connection that sends nothing is closed), one request per
@@ -97,37 +98,74 @@ pub async fn serve<L: Incoming>(listener: L, router: Router, mut stop: watch::Re
                 continue;
             }
         };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            let mut stream = stream;
-            tokio::spawn(async move {
-                refuse(&mut stream).await;
-                drop(spare);
-            });
-            continue;
+        let served = Served {
+            router: router.clone(),
+            streams: Arc::clone(&streams),
+            head_timeout,
         };
-        drop(spare);
-        let slot = Slot::new(permit, Arc::clone(&streams));
+        if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
+            drop(spare);
+            tokio::spawn(served.serve(stream, permit));
+            continue;
+        }
+        // All places taken: a burst (a hundred event streams connecting at
+        // once) frees them in a moment, so wait briefly before refusing.
+        // The spare permit bounds how many wait.
+        let permits = Arc::clone(&permits);
+        tokio::spawn(async move {
+            let mut stream = stream;
+            match tokio::time::timeout(BURST_WAIT, permits.acquire_owned()).await {
+                Ok(Ok(permit)) => {
+                    drop(spare);
+                    served.serve(stream, permit).await;
+                }
+                _ => {
+                    refuse(&mut stream).await;
+                    drop(spare);
+                }
+            }
+        });
+    }
+}
+
+/// How long a connection over the cap waits for a place before `503 busy`.
+const BURST_WAIT: Duration = Duration::from_millis(250);
+
+/// What serving one connection needs.
+struct Served {
+    router: Router,
+    streams: Arc<Semaphore>,
+    head_timeout: Duration,
+}
+
+impl Served {
+    /// Serves one request on `stream` under `permit` (tagged into the
+    /// request as its [`Slot`]), then lingers.
+    async fn serve<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+        self,
+        stream: S,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        let slot = Slot::new(permit, self.streams);
         let tagged = slot.clone();
         let service = TowerToHyperService::new(tower::util::MapRequest::new(
-            router.clone(),
+            self.router,
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(tagged.clone());
                 req
             },
         ));
-        tokio::spawn(async move {
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(head_timeout)
-                .keep_alive(false)
-                .serve_connection(TokioIo::new(WriteDeadline::new(stream)), service)
-                .without_shutdown();
-            match conn.await {
-                Ok(parts) => linger(parts.io.into_inner().into_inner()).await,
-                Err(e) => tracing::debug!("control socket connection: {e}"),
-            }
-            drop(slot);
-        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.head_timeout)
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(WriteDeadline::new(stream)), service)
+            .without_shutdown();
+        match conn.await {
+            Ok(parts) => linger(parts.io.into_inner().into_inner()).await,
+            Err(e) => tracing::debug!("control socket connection: {e}"),
+        }
+        drop(slot);
     }
 }
 

@@ -85,7 +85,7 @@ async fn health(State(h): State<RuntimeHandle>) -> Result<axum::Json<views::Heal
     Ok(axum::Json(views::Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        agents: h.agents().len(),
+        agents: h.agent_count(),
         tasks: counts,
     }))
 }
