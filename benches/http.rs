@@ -64,6 +64,10 @@ fn main() {
         probe::run(Path::new(&report));
         return;
     }
+    if std::env::var_os(bare::SERVE_ENV).is_some() {
+        bare::serve_child();
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
         println!("http benchmark: run it with `cargo bench --bench http [-- health|sse|run]`");
@@ -132,6 +136,8 @@ fn health() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut nox = Headless::start(dir.path(), &sh_agents(3, ""));
     let hello = bare::hello();
+    let own = bare::hello_process();
+    let oh = own.addr.to_string();
     let rt = client_runtime();
     let me = std::process::id();
     let (nh, bh) = (nox.addr.to_string(), hello.addr.to_string());
@@ -183,6 +189,13 @@ fn health() {
                 hello.addr,
                 request("GET", "/health", &bh, None, true, None),
             )
+        },
+        Target {
+            name: "bare axum, own process",
+            addr: own.addr,
+            req: request("GET", "/health", &oh, None, false, None),
+            keep_alive: false,
+            server: (own.pid(), "bare-axum"),
         },
     ];
     println!(
@@ -263,8 +276,16 @@ fn health() {
             r(2),
             r(5)
         );
+        let p = |i: usize| outs[i].rate() / outs[6].rate();
+        println!(
+            "    ratio to bare axum in its own process (new connection each, as nox): \
+             /health {:.2}x, /api/agents {:.2}x (goal >= 0.6x); the in-process bare {:.2}x",
+            p(4),
+            p(3),
+            p(0)
+        );
     }
     drop(rt);
-    drop((hello, serve, guarded));
+    drop((hello, own, serve, guarded));
     drop(nox);
 }

@@ -6,7 +6,8 @@
 //! accepted connections (as nox sets on its TCP listener). For where
 //! nox's time goes, the same hello world also behind nox's own serving
 //! layers (`nox::server::listen::serve`, the TCP guard, the JSON-error
-//! middleware), in this process.
+//! middleware), in this process; and the hello world in a process of its
+//! own ([`hello_process`]), as nox runs.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -103,4 +104,58 @@ pub fn nox_layers(guarded: bool) -> Bare {
         stop: Some(stop),
         addr,
     }
+}
+
+/// Makes the bench binary serve [`hello`] alone, in a process of its own
+/// ([`hello_process`]).
+pub const SERVE_ENV: &str = "NOX_BENCH_BARE_SERVE";
+
+/// The child's side of [`hello_process`]: serves [`hello`], prints its
+/// address, and stops when stdin closes.
+pub fn serve_child() {
+    let bare = hello();
+    println!("{}", bare.addr);
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    drop(bare);
+}
+
+/// [`hello`] in a process of its own, as nox is: the same two-worker
+/// runtime, but its wake-ups cross processes like nox's do.
+pub struct Process {
+    child: std::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Process {
+    /// Its pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts [`hello`] in a child process (this bench binary again).
+pub fn hello_process() -> Process {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().expect("the bench binary"))
+        .env(SERVE_ENV, "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the baseline process");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the baseline's address");
+    let addr = line.trim().parse().expect("an address");
+    Process { child, addr }
 }

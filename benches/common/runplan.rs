@@ -224,10 +224,11 @@ pub fn bench() {
     );
     println!(
         "  overhead of nox run: p50 {:+.1} ms, p95 {:+.1} ms; ratio p50 {:.1}x (n = {}); \
-         of which the generic agent's quiet second before it counts as idle: 1000 ms",
+         of which the quiet window before a generic agent with a ready_pattern counts as idle: {} ms",
         pct(&nf, 0.5) - pct(&df, 0.5),
         pct(&nf, 0.95) - pct(&df, 0.95),
         pct(&nf, 0.5) / pct(&df, 0.5),
+        nox::connector::generic::READY_QUIET.as_millis(),
         nf.len()
     );
 }

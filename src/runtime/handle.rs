@@ -417,15 +417,19 @@ impl RuntimeHandle {
             .collect();
         let now = super::metrics::Snapshot {
             agents,
-            tasks: self.task_counts().await?,
+            tasks: self.task_counts()?,
             messages: self.read(crate::store::messages::counts).await?,
         };
         Ok(self.metrics.render(&now))
     }
 
     /// Tasks by status (`{"queued": 2, "done": 5}`), for `/health`.
-    pub async fn task_counts(&self) -> Result<std::collections::BTreeMap<String, usize>> {
-        self.read(crate::store::tasks::counts).await
+    /// Committed tasks only, read on the caller's thread
+    /// ([`crate::store::Store::read_committed`]).
+    pub fn task_counts(&self) -> Result<std::collections::BTreeMap<String, usize>> {
+        self.store
+            .read_committed(crate::store::tasks::counts)
+            .map_err(RuntimeError::from)
     }
 
     /// One task and its events.

@@ -180,7 +180,9 @@ const LINGER_BYTES: usize = 16 * MAX_REQUEST;
 /// answer.
 async fn linger<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) {
     let _ = stream.shutdown().await;
-    let mut buf = vec![0u8; 64 * 1024];
+    // Small and on the stack: nearly every client has sent everything it
+    // had (a fresh 64 KiB per connection showed as page faults).
+    let mut buf = [0u8; 8 * 1024];
     let mut left = LINGER_BYTES;
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         while left > 0 {

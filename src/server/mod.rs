@@ -81,7 +81,7 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiEr
     responses((status = 200, description = "The instance answers", body = views::Health))
 )]
 async fn health(State(h): State<RuntimeHandle>) -> Result<axum::Json<views::Health>, ApiError> {
-    let counts = h.task_counts().await?;
+    let counts = h.task_counts()?;
     Ok(axum::Json(views::Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
