@@ -228,7 +228,7 @@ pub fn bench() {
         pct(&nf, 0.5) - pct(&df, 0.5),
         pct(&nf, 0.95) - pct(&df, 0.95),
         pct(&nf, 0.5) / pct(&df, 0.5),
-        nox::connector::generic::READY_QUIET.as_millis(),
-        nf.len()
+        nf.len(),
+        nox::connector::generic::READY_QUIET.as_millis()
     );
 }
