@@ -93,7 +93,8 @@ impl Feed {
         match self.pump().await {
             Ok(()) | Err(Ended::Gone) => {}
             Err(Ended::Dropped(why)) => tracing::warn!(
-                "events: dropped a client: {why}; it can reconnect with Last-Event-ID {}",
+                "events: dropped a client: {why}; it can reconnect with Last-Event-ID \
+                 set to the last id it received (events up to {} were queued for it)",
                 self.last
             ),
         }
