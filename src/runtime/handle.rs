@@ -157,9 +157,27 @@ impl Registry {
     }
 }
 
-/// A cheap, cloneable handle on the running runtime.
+/// A cheap, cloneable handle on the running runtime: one `Arc` (a clone
+/// is one atomic increment; every HTTP extractor clones it), its parts
+/// reached through `Deref`.
 #[derive(Clone)]
-pub struct RuntimeHandle {
+pub struct RuntimeHandle(Arc<HandleParts>);
+
+impl std::ops::Deref for RuntimeHandle {
+    type Target = HandleParts;
+    fn deref(&self) -> &HandleParts {
+        &self.0
+    }
+}
+
+impl RuntimeHandle {
+    pub(crate) fn new(parts: HandleParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+/// What a [`RuntimeHandle`] holds.
+pub struct HandleParts {
     pub(crate) cmd: mpsc::Sender<SupCmd>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) registry: Arc<Registry>,

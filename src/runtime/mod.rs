@@ -20,7 +20,7 @@ pub mod supervisor;
 pub mod taskfiles;
 
 pub use error::RuntimeError;
-pub use handle::{AgentInfo, RuntimeHandle, RuntimeOptions};
+pub use handle::{AgentInfo, HandleParts, RuntimeHandle, RuntimeOptions};
 pub use screen::ScreenSnapshot;
 
 /// Starts the runtime on the current tokio runtime with `agents`; autostart

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::agent::{AgentActor, AgentCmd, Shared};
 use super::error::{Result, RuntimeError, no_agent};
-use super::handle::{AgentInfo, Registry, RuntimeHandle, RuntimeOptions};
+use super::handle::{AgentInfo, HandleParts, Registry, RuntimeHandle, RuntimeOptions};
 use crate::config::edit::{EditError, NewAgent, add_agent, remove_agent};
 use crate::connector::stubs::StubPool;
 use crate::domain::{AgentSpec, EventBody};
@@ -61,7 +61,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         inbox: Arc::clone(&inbox),
         rate: crate::domain::message::RateLimit::new(opts.message_limit.0, opts.message_limit.1),
     });
-    let handle = RuntimeHandle {
+    let handle = RuntimeHandle::new(HandleParts {
         cmd: cmd_tx,
         events: opts.events,
         registry,
@@ -70,7 +70,7 @@ pub(crate) fn spawn(opts: RuntimeOptions, agents: Vec<AgentSpec>) -> RuntimeHand
         workspace: opts.workspace,
         inbox,
         metrics: opts.metrics,
-    };
+    });
     tokio::spawn(sup.run(cmd_rx));
     handle
 }
