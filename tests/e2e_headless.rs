@@ -21,8 +21,41 @@ args = ["-c", "printf 'ready> '; while IFS= read -r l; do echo \"got: $l\"; prin
 ready_pattern = 'ready>\s*$'
 "#;
 
+/// A `nox --headless` that is stopped when dropped (SIGTERM, then SIGKILL
+/// after 10 s) unless it already ended, so a failing test leaves no
+/// instance running; it is its `Child` otherwise.
+pub struct Headless(Child);
+
+impl std::ops::Deref for Headless {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Headless {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Headless {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        crate::support::kill(self.0.id() as i32, nix::sys::signal::Signal::SIGTERM);
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while matches!(self.0.try_wait(), Ok(None)) && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `nox --headless ARGS` in `ws`, and the first line it printed.
-pub fn start(ws: &Ws, args: &[&str]) -> (Child, String) {
+pub fn start(ws: &Ws, args: &[&str]) -> (Headless, String) {
     let mut child = Command::new(nox_bin())
         .arg("--headless")
         .args(args)
@@ -37,7 +70,7 @@ pub fn start(ws: &Ws, args: &[&str]) -> (Child, String) {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut first)
         .expect("first line");
-    (child, first.trim().to_string())
+    (Headless(child), first.trim().to_string())
 }
 
 /// One HTTP/1.1 request on TCP: (status, body).

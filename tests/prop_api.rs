@@ -6,7 +6,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Child;
 use std::time::Duration;
 
 use proptest::prelude::*;
@@ -138,22 +137,14 @@ fn tcp_post(addr: &str, token: &str, path: &str, body: &[u8]) -> u16 {
         .unwrap_or(0)
 }
 
-struct Instance(Child);
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        crate::support::kill(self.0.id() as i32, nix::sys::signal::Signal::SIGTERM);
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn random_bodies_on_every_post_route_never_get_a_5xx() {
     let ws = Ws::new(
         "[[agent]]\nname = \"sh\"\ncommand = \"sh\"\nargs = [\"-c\", \"printf 'ready> '; while IFS= read -r l; do printf 'ready> '; done\"]\nready_pattern = 'ready>\\s*$'\n",
     );
     let (child, first) = crate::e2e_headless::start(&ws, &["--listen", ":0"]);
-    let _instance = Instance(child);
+    // Stopped when dropped, also when a case fails.
+    let _instance = child;
     let addr = first
         .trim()
         .trim_start_matches("listening on http://")

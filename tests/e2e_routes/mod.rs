@@ -107,7 +107,7 @@ fn assert_covered(api: &Api, spec: &Value, errors: &[u16]) {
 
 /// A running `nox --headless`, stopped with SIGTERM when the test is done
 /// or has failed.
-struct Nox(Option<std::process::Child>);
+struct Nox(Option<crate::e2e_headless::Headless>);
 
 impl Nox {
     /// Stops nox with SIGTERM and checks it exits 0.
