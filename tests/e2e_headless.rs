@@ -73,6 +73,17 @@ pub fn start(ws: &Ws, args: &[&str]) -> (Headless, String) {
     (Headless(child), first.trim().to_string())
 }
 
+/// `nox --headless --listen :0 ARGS` in `ws`: the instance, its bound
+/// address (`127.0.0.1:PORT`) and its bearer token.
+pub fn start_listening(ws: &Ws, args: &[&str]) -> (Headless, String, String) {
+    let mut all = vec!["--listen", ":0"];
+    all.extend_from_slice(args);
+    let (nox, first) = start(ws, &all);
+    let addr = first.trim_start_matches("listening on http://").to_string();
+    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    (nox, addr, token.trim().to_string())
+}
+
 /// One HTTP/1.1 request on TCP: (status, body).
 pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("connect");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::e2e_headless::start;
+use crate::e2e_headless::start_listening;
 use crate::support::Ws;
 
 /// The answer's status and JSON body, however the request went out.
@@ -39,10 +39,8 @@ fn head(addr: &str, token: &str, extra: &str) -> String {
 #[test]
 fn oversized_and_stalled_bodies_get_their_answer_on_loopback() {
     let ws = Ws::new("[[agent]]\nname = \"off\"\ncommand = \"sh\"\nautostart = false\n");
-    let (mut nox, first) = start(&ws, &["--listen", ":0"]);
-    let addr = first.trim_start_matches("listening on http://").to_string();
-    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
-    let token = token.trim();
+    let (mut nox, addr, token) = start_listening(&ws, &[]);
+    let token = token.as_str();
     let chunk = vec![b'x'; 64 * 1024];
 
     // Declared too large: answered before the body is read; the client
@@ -115,10 +113,8 @@ fn oversized_and_stalled_bodies_get_their_answer_on_loopback() {
 #[test]
 fn requests_are_traced_at_debug_without_their_headers() {
     let ws = Ws::new("[[agent]]\nname = \"off\"\ncommand = \"sh\"\nautostart = false\n");
-    let (mut nox, first) = start(&ws, &["--listen", ":0", "--verbose"]);
-    let addr = first.trim_start_matches("listening on http://").to_string();
-    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
-    let token = token.trim();
+    let (mut nox, addr, token) = start_listening(&ws, &["--verbose"]);
+    let token = token.as_str();
     let bearer = format!("Bearer {token}");
     let (st, _) = crate::e2e_headless::http(
         &addr,
@@ -127,18 +123,7 @@ fn requests_are_traced_at_debug_without_their_headers() {
         &[("Host", addr.as_str()), ("Authorization", bearer.as_str())],
     );
     assert_eq!(st, 200);
-    let log = || {
-        let mut text = String::new();
-        for e in std::fs::read_dir(ws.file(".nox/logs"))
-            .expect("logs")
-            .flatten()
-        {
-            if e.file_name().to_string_lossy().starts_with("nox.log") {
-                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-            }
-        }
-        text
-    };
+    let log = || crate::support::nox_log(ws.path());
     crate::support::eventually("the request's span is logged", 10, || {
         log()
             .lines()

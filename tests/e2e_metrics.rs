@@ -8,7 +8,7 @@ use std::time::Duration;
 use prometheus_parse::{Scrape, Value};
 use serde_json::json;
 
-use crate::e2e_headless::{http, start};
+use crate::e2e_headless::{http, start_listening};
 use crate::support::{Ws, eventually, socket_call};
 
 const FLAKY: &str = r#"
@@ -57,10 +57,8 @@ fn scrape_socket(ws: &Ws) -> Scrape {
 #[test]
 fn metrics_parse_and_count_what_happened_on_both_listeners() {
     let ws = Ws::new(&format!("{}{FLAKY}", crate::support::BASH_SH));
-    let (mut nox, first) = start(&ws, &["--listen", ":0"]);
-    let addr = first.trim_start_matches("listening on http://").to_string();
-    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
-    let bearer = format!("Bearer {}", token.trim());
+    let (mut nox, addr, token) = start_listening(&ws, &[]);
+    let bearer = format!("Bearer {token}");
 
     eventually("sh is idle", 30, || {
         crate::support::socket_get(ws.path(), "/api/agents/sh")["status"] == "idle"

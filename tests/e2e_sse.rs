@@ -11,7 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::e2e_headless::start;
+use crate::e2e_headless::{start, start_listening};
 use crate::support::{Ws, eventually};
 
 const TOML: &str = "[[agent]]\nname = \"off\"\ncommand = \"sh\"\nautostart = false\n";
@@ -167,13 +167,11 @@ fn last(seen: &Arc<Mutex<Vec<u64>>>) -> Option<u64> {
 #[test]
 fn a_client_that_reconnects_with_last_event_id_gets_every_event_once_in_order() {
     let ws = Ws::new(TOML);
-    let (mut nox, first) = start(&ws, &["--listen", ":0"]);
-    let addr = first.trim_start_matches("listening on http://").to_string();
-    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let (mut nox, addr, token) = start_listening(&ws, &[]);
     let targets = [
         Target::Tcp {
             addr,
-            token: token.trim().to_string(),
+            token: token.clone(),
         },
         Target::Unix(ws.file(".nox/nox.sock")),
     ];
@@ -214,18 +212,7 @@ fn a_client_that_stops_reading_is_dropped_and_the_core_goes_on() {
     // Connected, then reads nothing.
     let (conn, r) = open(&target, None);
     let title = "t".repeat(450);
-    let log = || {
-        let mut text = String::new();
-        for e in std::fs::read_dir(ws.file(".nox/logs"))
-            .expect("logs")
-            .flatten()
-        {
-            if e.file_name().to_string_lossy().starts_with("nox.log") {
-                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-            }
-        }
-        text
-    };
+    let log = || crate::support::nox_log(ws.path());
     // Every request is answered while the client lags (add_tasks asserts
     // each 201); past its buffer it is dropped.
     let mut added = 0;
@@ -330,13 +317,11 @@ fn each_event_names_its_store_id_and_kind_and_an_idle_stream_gets_keep_alives() 
 #[test]
 fn more_listeners_than_served_connections_all_stream_and_requests_still_get_through() {
     let ws = Ws::new(TOML);
-    let (mut nox, first) = start(&ws, &["--listen", ":0"]);
-    let addr = first.trim_start_matches("listening on http://").to_string();
-    let token = std::fs::read_to_string(ws.file(".nox/api-token")).expect("token");
+    let (mut nox, addr, token) = start_listening(&ws, &[]);
     let targets = [
         Target::Tcp {
             addr: addr.clone(),
-            token: token.trim().to_string(),
+            token: token.clone(),
         },
         Target::Unix(ws.file(".nox/nox.sock")),
     ];

@@ -21,6 +21,19 @@ env = { PS1 = "ready> " }
 ready_pattern = 'ready>\s*$'
 "#;
 
+/// The whole nox log of the workspace at `ws_root` (`.nox/logs/nox.log*`).
+pub fn nox_log(ws_root: &Path) -> String {
+    let mut out = String::new();
+    if let Ok(rd) = std::fs::read_dir(ws_root.join(".nox/logs")) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with("nox.log") {
+                out.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
 /// The nox binary under test.
 pub fn nox_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nox"))
@@ -171,18 +184,9 @@ impl NoxPty {
 
     /// The last lines of the workspace's nox log.
     pub fn log_tail(&self) -> String {
-        let dir = self.ws_root.join(".nox/logs");
-        let mut out = String::new();
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with("nox.log") {
-                    let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-                    let lines: Vec<&str> = text.lines().collect();
-                    out.push_str(&lines[lines.len().saturating_sub(30)..].join("\n"));
-                }
-            }
-        }
-        out
+        let text = nox_log(&self.ws_root);
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
     }
 
     /// Types bytes into nox.
