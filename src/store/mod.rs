@@ -363,11 +363,9 @@ pub fn now_ms() -> u64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn writes_commit_in_batches_and_reads_see_them() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
-        for i in 0..2500 {
+    /// Queues `n` rows into the event log without waiting.
+    fn queue_events(store: &Store, n: i64) {
+        for i in 0..n {
             store.write_later(move |tx| {
                 tx.execute(
                     "INSERT INTO events(ts_ms, kind, data) VALUES (?1, 'test', '{}')",
@@ -376,6 +374,13 @@ mod tests {
                 Ok(())
             });
         }
+    }
+
+    #[test]
+    fn writes_commit_in_batches_and_reads_see_them() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = Store::open(&tmp.path().join("nox.db")).expect("open");
+        queue_events(&store, 2500);
         store.flush().expect("flush");
         let n: i64 = store
             .read(|c| Ok(c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?))
@@ -392,15 +397,7 @@ mod tests {
     async fn an_async_read_sees_the_writes_queued_before_it() {
         let tmp = tempfile::tempdir().expect("tmp");
         let store = Store::open(&tmp.path().join("nox.db")).expect("open");
-        for i in 0..300 {
-            store.write_later(move |tx| {
-                tx.execute(
-                    "INSERT INTO events(ts_ms, kind, data) VALUES (?1, 'test', '{}')",
-                    [i],
-                )?;
-                Ok(())
-            });
-        }
+        queue_events(&store, 300);
         let n: i64 = store
             .read_async(|c| Ok(c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?))
             .await
